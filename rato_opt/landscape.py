@@ -100,6 +100,8 @@ class Landscape:
         Extra adjacency links (see :func:`validate_links`).
     name : str, default "landscape"
         A label used in reports and map titles.
+    credit : str, default ""
+        Data credit printed on maps, e.g. ``"Bron: CBS/Kadaster (via PDOK), DUO"``.
 
     Examples
     --------
@@ -113,6 +115,7 @@ class Landscape:
     layers: Mapping[str, Layer]
     links: pd.DataFrame | None = None
     name: str = "landscape"
+    credit: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.layers, Sequence):
