@@ -54,7 +54,7 @@ def build_graph(
         Snapping distance in CRS units for neighbouring polygons.
     min_border : float, optional
         Minimum shared border length for rook contiguity; defaults to
-        ``2 * tolerance``.
+        ``5 * tolerance`` (a corner contact measures up to about ``2 * tolerance``).
 
     Returns
     -------
@@ -110,7 +110,7 @@ def build_graph(
         lengths = shapely.length(
             shapely.intersection(boundaries[i], shapely.buffer(boundaries[j], tolerance))
         )
-        threshold = 2 * tolerance if min_border is None else min_border
+        threshold = 5 * tolerance if min_border is None else min_border
         for a, b, length in zip(codes[i], codes[j], lengths, strict=True):
             if contiguity == "rook" and length <= threshold:
                 continue

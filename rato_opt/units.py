@@ -108,7 +108,7 @@ def check_weights(frame: pd.DataFrame, columns: Sequence[str], *, what: str = "u
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ColumnError(
-            f"weight column(s) {_listing(missing)} not found in {what}; "
+            f"weight column(s) {_listing(repr(m) for m in missing)} not found in {what}; "
             f"available columns are {_listing(frame.columns, 30)}"
         )
     for c in columns:

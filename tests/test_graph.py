@@ -1,0 +1,84 @@
+"""Unit graph: contiguity, border lengths, links, components."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+import pytest
+from conftest import grid_units
+from shapely import box
+
+from rato_opt.exceptions import DisconnectedError, GraphError, UnitCodeError
+from rato_opt.graph import build_graph, check_connected, components
+from rato_opt.units import validate_units
+
+
+def test_grid_queen_and_rook():
+    units = grid_units(3, 3)
+    queen = build_graph(units)
+    rook = build_graph(units, contiguity="rook")
+    assert rook.number_of_edges() == 12
+    assert queen.number_of_edges() == 12 + 8  # plus the diagonals
+    assert rook.edges["r0c0", "r0c1"]["length"] == pytest.approx(1000, abs=5)
+    assert queen.edges["r0c0", "r1c1"]["length"] < 5
+    assert set(queen.nodes) == set(units.index)
+
+
+def test_links_join_islands():
+    units = validate_units(
+        gpd.GeoDataFrame(
+            {"code": ["M1", "M2", "I"], "naam": ["Main1", "Main2", "Eiland"]},
+            geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(50, 50, 60, 60)],
+            crs="EPSG:28992",
+        ),
+        code="code",
+        name="naam",
+    )
+    g = build_graph(units)
+    with pytest.raises(DisconnectedError, match=r"Eiland \(I\)") as err:
+        check_connected(g)
+    assert err.value.components == [["I"]]
+    with pytest.warns(UserWarning, match="Eiland"):
+        assert check_connected(g, allow_islands=True) == [["I"]]
+    links = pd.DataFrame({"from_code": ["I"], "to_code": ["M2"], "kind": ["ferry"], "name": ["boot"]})
+    linked = build_graph(units, links=links)
+    assert check_connected(linked) == []
+    assert linked.edges["I", "M2"] == {"kind": "ferry", "length": 0.0, "name": "boot"}
+
+
+def test_bad_links():
+    units = grid_units(1, 2)
+    with pytest.raises(UnitCodeError, match="unknown unit codes XX"):
+        build_graph(units, links=pd.DataFrame({"from_code": ["XX"], "to_code": ["r0c0"]}))
+    with pytest.raises(GraphError, match="contiguity"):
+        build_graph(units, contiguity="bishop")
+
+
+def test_geographic_crs_rejected():
+    units = grid_units(1, 2).to_crs("EPSG:4326")
+    with pytest.raises(GraphError, match="geographic"):
+        build_graph(units)
+
+
+def test_components_order():
+    g = nx.Graph([("b", "c")])
+    g.add_node("a")
+    assert components(g) == [["b", "c"], ["a"]]
+
+
+def test_real_map_components(real_data):
+    from rato_opt.units import read_units
+
+    units = read_units(
+        real_data / "cbs_gemeente_2024_gegeneraliseerd.geojson", code="statcode", name="statnaam"
+    )
+    g = build_graph(units)
+    comps = components(g)
+    assert len(units) == 342
+    assert sorted(map(tuple, comps[1:])) == sorted(
+        [("GM0060",), ("GM0088",), ("GM0448",), ("GM0093", "GM0096"),
+         ("GM0677", "GM0715", "GM1714")]
+    )
+    links = pd.read_csv(real_data / "water_links_2024.csv")
+    assert len(components(build_graph(units, links=links))) == 1
