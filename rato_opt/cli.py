@@ -1,0 +1,263 @@
+"""Command line interface: ``rato-opt demo | run | compare``.
+
+``rato-opt demo [--out DIR] [--json]`` analyses the landscape of the embedded
+default (a seeded synthetic country, no data files needed), proposes regions
+and writes maps (PNG) and tables (CSV) to ``DIR``. With ``--json`` a
+machine-readable summary goes to stdout; its numbers come from the same tables
+that are written.
+
+``rato-opt run SCENARIO.toml --out DIR [--json]`` runs a scenario file.
+``rato-opt compare PLAN... --out DIR [--json]`` compares plans.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "demo"]
+
+#: Number of regions the demo proposes on the embedded default.
+DEMO_K = 12
+DEMO_TIME_LIMIT = 60.0
+
+
+def _jsonable(value: Any) -> Any:
+    """Turn numpy / pandas scalars into plain JSON values (NaN -> None)."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def demo_spec(landscape):
+    """The region specification the demo uses on the embedded default.
+
+    ``DEMO_K`` regions, population between half and twice the mean, an
+    objective that keeps RAP-po, RAP-vo and SO&P partnerships together
+    (weighted by po pupils), aligns with the arbeidsmarktregio's and keeps
+    regions compact, and prefers regions inside one regional alliance.
+    """
+    from .spec import Bound, Objective, RegionSpec
+
+    layers = set(landscape.layers)
+    split_layers = {name: 1.0 for name in ("rap_po", "rap_vo", "sop") if name in layers}
+    return RegionSpec(
+        k=DEMO_K,
+        bounds=(Bound("population", lower=0.5, upper=2.0, relative=True),),
+        objective=Objective(
+            split=1.0,
+            split_layers=split_layers,
+            split_by="pupils_po" if "pupils_po" in landscape.units else None,
+            compactness=0.5,
+            alignment=0.5 if "amr" in layers else 0.0,
+            reference="amr" if "amr" in layers else None,
+        ),
+    )
+
+
+def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
+         solver: str = "highs") -> dict[str, Any]:
+    """Run the landscape analysis and a region proposal on the embedded default.
+
+    Parameters
+    ----------
+    out : path-like, optional
+        Output directory for maps (PNG) and tables (CSV); a temporary
+        directory when omitted.
+    time_limit : float, default 60
+        Solver time limit in seconds.
+    solver : {"highs", "cbc"}
+        MILP solver.
+
+    Returns
+    -------
+    dict
+        The summary printed by ``--json``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+    from .graph import graph_from_landscape
+    from .landscape import coverage_table, layer_summary, white_spots
+    from .solve import propose_regions
+    from .synthetic import load_default
+
+    out_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rato_demo_"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    land = load_default()
+    graph = graph_from_landscape(land)
+
+    summary = layer_summary(land)
+    coverage = coverage_table(land)
+    spots = white_spots(land)
+    _write_csv(summary, out_dir / "layer_summary.csv")
+    _write_csv(coverage, out_dir / "coverage.csv")
+    _write_csv(spots, out_dir / "white_spots.csv")
+
+    maps = []
+    for name in land.layers:
+        fig, ax = plt.subplots(figsize=(8, 9))
+        plotting.plot_layer(land, name, ax=ax)
+        maps.append(_save_png(fig, out_dir / f"layer_{name}.png"))
+    fig, ax = plt.subplots(figsize=(8, 9))
+    plotting.plot_multiplicity(land, ax=ax)
+    maps.append(_save_png(fig, out_dir / "multiplicity.png"))
+    fig, ax = plt.subplots(figsize=(8, 9))
+    plotting.plot_white_spots(land, layers=_collab_layers(land), ax=ax)
+    maps.append(_save_png(fig, out_dir / "white_spots.png"))
+
+    spec = demo_spec(land)
+    plan = propose_regions(land, spec, graph=graph, solver=solver, time_limit=time_limit)
+    _write_csv(plan.assignment.to_frame(), out_dir / "plan_assignment.csv")
+    _write_csv(plan.regions, out_dir / "plan_regions.csv")
+    fig, ax = plt.subplots(figsize=(8, 9))
+    plotting.plot_regions(
+        land.units, plan.assignment, ax=ax, graph=graph,
+        names=plan.regions["name"].to_dict(),
+        title=f"Voorstel: {plan.n_regions} onderwijsregio's ({plan.status})",
+        credit=land.credit,
+    )
+    maps.append(_save_png(fig, out_dir / "plan_regions.png"))
+
+    layers = {
+        name: {
+            "collaborations": int(summary.loc[name, "collaborations"]),
+            "covered_share": float(summary.loc[name, "covered_share"]),
+            "units_covered": int(summary.loc[name, "units_covered"]),
+        }
+        for name in land.layers
+    }
+    plan_summary = plan.summary()
+    result = {
+        "landscape": land.name,
+        "units": len(land.units),
+        "layers": layers,
+        "white_spots": len(spots),
+        "white_spots_rap_sop": len(white_spots(land, layers=_collab_layers(land))),
+        **{key: plan_summary[key] for key in (
+            "regions", "status", "objective", "bound", "gap", "seconds", "contiguous",
+            "covered_share", "terms")},
+        "verified": bool(plan.verification.ok),
+        "out": str(out_dir),
+        "files": sorted(p.name for p in out_dir.iterdir()),
+        "elapsed": time.perf_counter() - started,
+    }
+    with open(out_dir / "summary.json", "w", encoding="utf-8") as fh:
+        json.dump(_jsonable(result), fh, indent=2)
+    return _jsonable(result)
+
+
+def _collab_layers(land) -> list[str]:
+    """Layers of today's collaborations (RAP, SO&P) whose gaps are witte vlekken."""
+    names = [n for n in ("rap_po", "rap_vo", "sop") if n in land.layers]
+    return names or list(land.layers)
+
+
+def _write_csv(frame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_csv(tmp)
+    tmp.replace(path)
+
+
+def _save_png(fig, path: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    tmp = path.with_name(path.stem + ".tmp.png")
+    fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    tmp.replace(path)
+    return path.name
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rato-opt",
+        description="Form onderwijsregio's from overlapping collaboration layers.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_demo = sub.add_parser("demo", help="analyse and propose regions on the embedded default")
+    p_demo.add_argument("--out", default=None, help="output directory (default: a temp dir)")
+    p_demo.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    p_demo.add_argument("--time-limit", type=float, default=DEMO_TIME_LIMIT)
+    p_demo.add_argument("--solver", choices=("highs", "cbc"), default="highs")
+
+    p_run = sub.add_parser("run", help="run a scenario file (TOML)")
+    p_run.add_argument("scenario", help="scenario TOML file")
+    p_run.add_argument("--out", required=True, help="output directory")
+    p_run.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+
+    p_cmp = sub.add_parser("compare", help="compare two or more plans")
+    p_cmp.add_argument("plans", nargs="+", help="plan files (CSV/GeoPackage/GeoJSON exports)")
+    p_cmp.add_argument("--out", required=True, help="output directory")
+    p_cmp.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``rato-opt``; returns the exit code."""
+    from .exceptions import RatoOptError
+
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            result = demo(args.out, time_limit=args.time_limit, solver=args.solver)
+        elif args.command == "run":
+            from .workflow import run_scenario_file
+
+            result = run_scenario_file(args.scenario, args.out)
+        else:
+            from .workflow import compare_plan_files
+
+            result = compare_plan_files(args.plans, args.out)
+    except RatoOptError as err:
+        print(f"rato-opt: error: {err}", file=sys.stderr)
+        return 2
+    result = _jsonable(result)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_human(args.command, result)
+    return 0
+
+
+def _print_human(command: str, result: dict[str, Any]) -> None:
+    if command == "demo":
+        print(f"{result['landscape']}: {result['units']} units")
+        for name, info in result["layers"].items():
+            print(f"  layer {name:10s} {info['collaborations']:4d} collaborations, "
+                  f"{info['covered_share']:.1%} of units covered")
+        print(f"  witte vlekken (no RAP/SO&P): {result['white_spots_rap_sop']} units")
+        gap = "" if result.get("gap") is None else f", gap {result['gap']:.2%}"
+        print(f"proposal: {result['regions']} regions, status {result['status']}{gap}, "
+              f"objective {result['objective']:.4f}, {result['seconds']:.1f} s, "
+              f"contiguous={result['contiguous']}")
+        print(f"written to {result['out']}")
+    else:
+        for key, value in result.items():
+            if not isinstance(value, dict | list):
+                print(f"{key}: {value}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
