@@ -33,7 +33,8 @@ __all__ = [
 
 #: Qualitative palette for region maps: Paul Tol's "light" scheme (designed for maps with
 #: black labels, distinguishable with colour-blindness), with its pale grey replaced by a
-#: lavender so that no region looks "empty". Nine colours.
+#: lavender so that no region looks "empty", and its olive (too close to pear) by a taupe.
+#: Nine colours.
 PALETTE: tuple[str, ...] = (
     "#77AADD",  # light blue
     "#EE8866",  # orange
@@ -43,7 +44,7 @@ PALETTE: tuple[str, ...] = (
     "#EEDD88",  # light yellow
     "#44BB99",  # mint
     "#CCB3E6",  # lavender
-    "#AAAA00",  # olive
+    "#AA9988",  # taupe
 )
 
 #: Extra colours used (in this order) only when a graph needs more colours than the palette has.
@@ -181,9 +182,12 @@ def colour_graph(
     """Colour the nodes of a graph so that no two neighbours share a colour.
 
     A greedy colouring (:func:`networkx.greedy_color`) gives a proper colouring with few
-    colours. With ``balance`` the nodes are then recoloured one by one (in sorted order)
-    to the least-used palette colour that none of their neighbours has, which spreads
-    the colours over the whole palette; the colouring stays proper at every step.
+    colours. With ``balance`` the nodes are then recoloured one by one (in sorted order,
+    two passes) to a palette colour that none of their neighbours has: the one that
+    differs most from the neighbours' colours (CIELAB distance, up to a clear
+    difference), then the least used. This spreads the colours over the whole palette and
+    keeps look-alike colours (e.g. two greens) apart; the colouring stays proper at every
+    step.
 
     Parameters
     ----------
@@ -227,8 +231,12 @@ def colour_graph(
     n_needed = max(greedy.values()) + 1
     pal = _extend_palette(pal, n_needed)
     colour_of: dict[Hashable, int] = dict(greedy)
+    fixed: set[Hashable] = set()
     if prefer:
+        # preferred colours first (each checked against the preferred ones already set),
+        # then the other nodes greedily around them
         index = {c.lower(): i for i, c in enumerate(pal)}
+        colour_of = {}
         for node in nodes:
             want = prefer.get(node)
             if want is None:
@@ -238,21 +246,36 @@ def colour_graph(
                 pal.append(str(want))
                 index[key] = len(pal) - 1
             i = index[key]
-            if all(colour_of[nb] != i for nb in g.neighbors(node)):
+            if all(colour_of.get(nb) != i for nb in g.neighbors(node)):
                 colour_of[node] = i
+                fixed.add(node)
+        for node in sorted((n for n in nodes if n not in colour_of),
+                           key=lambda n: greedy[n]):
+            taken = {colour_of[nb] for nb in g.neighbors(node) if nb in colour_of}
+            i = next(i for i in range(len(taken) + 1) if i not in taken)
+            if i >= len(pal):
+                pal = _extend_palette(pal, i + 1)
+            colour_of[node] = i
     if balance:
-        fixed = {n for n in nodes if prefer and n in prefer and pal[colour_of[n]].lower()
-                 == str(prefer[n]).lower()}
         used = np.bincount(list(colour_of.values()), minlength=len(pal))
-        for node in nodes:
-            if node in fixed:
-                continue
-            taken = {colour_of[nb] for nb in g.neighbors(node)}
-            used[colour_of[node]] -= 1
-            free = [i for i in range(len(pal)) if i not in taken]
-            best = min(free, key=lambda i: (used[i], i))
-            colour_of[node] = best
-            used[best] += 1
+        dist = _lab_distances(pal)
+        for _ in range(2):
+            for node in nodes:
+                if node in fixed:
+                    continue
+                taken = {colour_of[nb] for nb in g.neighbors(node)}
+                used[colour_of[node]] -= 1
+                free = [i for i in range(len(pal)) if i not in taken]
+
+                def key(i: int, taken: set[int] = taken) -> tuple[float, int, int]:
+                    # most distinct from the neighbours' colours (up to a clear difference),
+                    # then least used, then palette order
+                    contrast = min((dist[i, j] for j in taken), default=np.inf)
+                    return (-min(contrast, _CLEAR_DIFFERENCE), int(used[i]), i)
+
+                best = min(free, key=key)
+                colour_of[node] = best
+                used[best] += 1
     return {node: pal[colour_of[node]] for node in nodes}
 
 
@@ -382,6 +405,40 @@ def match_regions(
         for r, c in zip(rows, cols, strict=True)
         if values[r, c] > 0
     }
+
+
+#: CIELAB distance from which two colours count as clearly different.
+_CLEAR_DIFFERENCE = 40.0
+
+
+def _lab(colour: str) -> np.ndarray:
+    """CIELAB (D65) coordinates of a hex colour."""
+    h = colour.lstrip("#")
+    rgb = np.array([int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)])
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    m = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+    )
+    xyz = m @ lin / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _lab_distances(palette: Sequence[str]) -> np.ndarray:
+    """Matrix of CIELAB distances between palette colours (hex; others count as far)."""
+    labs = []
+    for c in palette:
+        try:
+            labs.append(_lab(c) if c.startswith("#") and len(c) == 7 else None)
+        except ValueError:
+            labs.append(None)
+    n = len(palette)
+    out = np.full((n, n), 100.0)
+    for i in range(n):
+        for j in range(n):
+            if labs[i] is not None and labs[j] is not None:
+                out[i, j] = float(np.linalg.norm(labs[i] - labs[j]))
+    return out
 
 
 def _sorted(nodes) -> list:

@@ -1,0 +1,283 @@
+"""Benchmark instances: the real 2024 map and synthetic countries.
+
+Each :class:`Instance` is ``(name, landscape, spec, time_limit)`` plus what the
+baselines need (candidate list size of the naive model, which methods to run).
+Instances are built lazily by name (:func:`get_instances`) because loading the real
+map and generating a 4,000-unit country take seconds each.
+
+The objective is the planner's default used by ``rato-opt demo`` (see
+:func:`default_objective`); balance bounds are on population, relative to the mean
+region (total / k).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "Instance",
+    "LOOSE",
+    "TIGHT_LOWER",
+    "TIGHT_UPPER_STEPS",
+    "default_objective",
+    "tight_upper",
+    "instance_names",
+    "get_instances",
+    "QUICK",
+    "FULL",
+]
+
+#: Loose population balance (factors of the mean region).
+LOOSE = (0.33, 3.0)
+#: Lower factor of the tight balance.
+TIGHT_LOWER = 0.6
+#: Upper factors tried, smallest first, for the tight balance.
+TIGHT_UPPER_STEPS = (1.6, 1.7, 1.8, 1.85, 1.9, 2.0, 2.2, 2.4, 2.6, 2.65, 2.7, 2.8, 3.0)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One benchmark instance.
+
+    Attributes
+    ----------
+    name : str
+    landscape : Landscape
+    spec : RegionSpec
+    time_limit : float
+        Wall-clock budget in seconds for every method (model building included).
+    description : str
+    naive_candidates : int or None
+        Candidate centres per unit in the naive model (None: all pairs).
+    methods : tuple of str or None
+        Methods to run (None: all of them).
+    notes : tuple of str
+        How the instance was set up (e.g. how the tight bound was chosen).
+    """
+
+    name: str
+    landscape: Any
+    spec: Any
+    time_limit: float
+    description: str = ""
+    naive_candidates: int | None = None
+    methods: tuple[str, ...] | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.landscape.units)
+
+
+def default_objective(landscape: Any):
+    """The planner's default objective weights, as in ``rato-opt demo``.
+
+    Split of every collaboration layer except the reference (``amr``), the alliances
+    and the provinces (weight 1 each, members weighed by ``pupils_po``), compactness
+    0.5, alignment with the arbeidsmarktregio's 0.5.
+
+    Examples
+    --------
+    >>> from rato_opt.synthetic import make_country
+    >>> o = default_objective(make_country(n_units=60, seed=1))
+    >>> sorted(o.split_layers), o.reference, o.compactness
+    (['rap_po', 'rap_vo', 'sop'], 'amr', 0.5)
+    """
+    from rato_opt.spec import Objective
+
+    layers = set(landscape.layers)
+    reference = "amr" if "amr" in layers else None
+    split_layers = {
+        name: 1.0 for name in sorted(layers) if name not in (reference, "alliance", "province")
+    }
+    return Objective(
+        split=1.0,
+        split_layers=split_layers,
+        split_by="pupils_po" if "pupils_po" in landscape.units.columns else None,
+        compactness=0.5,
+        alignment=0.5 if reference else 0.0,
+        reference=reference,
+    )
+
+
+def _spec(landscape: Any, k: int, lower: float, upper: float):
+    from rato_opt.spec import Bound, RegionSpec
+
+    return RegionSpec(
+        k=k,
+        bounds=(Bound("population", lower=lower, upper=upper, relative=True),),
+        objective=default_objective(landscape),
+    )
+
+
+def _precheck(landscape: Any, spec: Any) -> str | None:
+    """Run the optimiser's pre-check; return the reason it fails, or None."""
+    try:
+        from rato_opt.diagnose import check_feasible
+    except ImportError:
+        return None
+    try:
+        check_feasible(landscape, spec)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+def tight_upper(landscape: Any, k: int, *, lower: float = TIGHT_LOWER) -> tuple[float, str]:
+    """The tightest upper population factor (from :data:`TIGHT_UPPER_STEPS`) that can hold.
+
+    A unit cannot be split, so the upper factor must be at least the largest unit's
+    population over the mean region (Amsterdam is 1.82 x the mean at k = 35); the
+    optimiser's pre-check (:func:`rato_opt.diagnose.check_feasible`, when present)
+    must also pass.
+
+    Returns
+    -------
+    (float, str)
+        The factor and a sentence saying how it was chosen.
+    """
+    units = landscape.units
+    mean = float(units["population"].sum()) / k
+    biggest = units["population"].idxmax()
+    need = float(units.at[biggest, "population"]) / mean
+    tried = []
+    for up in TIGHT_UPPER_STEPS:
+        if up < need:
+            tried.append(f"{up} (< {units.at[biggest, 'name']} alone, {need:.3f})")
+            continue
+        reason = _precheck(landscape, _spec(landscape, k, lower, up))
+        if reason is None:
+            why = (
+                f"upper {up}: smallest of {TIGHT_UPPER_STEPS} at or above the largest unit "
+                f"({units.at[biggest, 'name']}, {need:.3f} x mean) that passes the pre-check"
+            )
+            if tried:
+                why += "; rejected " + ", ".join(tried)
+            return up, why
+        tried.append(f"{up} (pre-check: {reason[:120]})")
+    raise ValueError(f"no tight upper factor passes for k={k}: {tried}")
+
+
+@lru_cache(maxsize=2)
+def _real_landscape():
+    from rato_opt.nl import load_nl_2024
+
+    return load_nl_2024(layers=("amr", "boards"))
+
+
+@lru_cache(maxsize=4)
+def _country(n_units: int, seed: int = 2026):
+    from rato_opt.synthetic import make_country
+
+    return make_country(n_units=n_units, seed=seed)
+
+
+def _real(k: int, balance: str, time_limit: float) -> Instance:
+    land = _real_landscape()
+    if balance == "loose":
+        lower, upper = LOOSE
+        notes: tuple[str, ...] = ()
+    else:
+        lower = TIGHT_LOWER
+        upper, why = tight_upper(land, k)
+        notes = (why,)
+    return Instance(
+        name=f"nl2024_k{k}_{balance}",
+        landscape=land,
+        spec=_spec(land, k, lower, upper),
+        time_limit=time_limit,
+        description=(
+            f"real 2024 map, 342 gemeenten, layers amr+boards, water links; k={k}, "
+            f"population {lower}-{upper} x mean"
+        ),
+        naive_candidates=None,
+        notes=notes,
+    )
+
+
+def _synthetic(n_units: int, k: int, time_limit: float, *, methods=None) -> Instance:
+    land = _country(n_units)
+    lower, upper = LOOSE
+    # Candidate centres of the naive model: all pairs up to ~400 units, else about
+    # three mean region sizes (all pairs would need n^2 variables).
+    m = None if n_units <= 400 else int(math.ceil(3 * n_units / k))
+    return Instance(
+        name=f"synthetic_{n_units}_k{k}",
+        landscape=land,
+        spec=_spec(land, k, lower, upper),
+        time_limit=time_limit,
+        description=(
+            f"make_country(n_units={n_units}, seed=2026): {len(land.units)} units, layers "
+            f"{'+'.join(land.layers)}; k={k}, population {lower}-{upper} x mean"
+        ),
+        naive_candidates=m,
+        methods=methods,
+    )
+
+
+def _quick(n_units: int = 60, k: int = 5, time_limit: float = 20.0) -> Instance:
+    land = _country(n_units, seed=1)
+    lower, upper = LOOSE
+    return Instance(
+        name=f"quick_{n_units}_k{k}",
+        landscape=land,
+        spec=_spec(land, k, lower, upper),
+        time_limit=time_limit,
+        description=f"make_country(n_units={n_units}, seed=1); k={k}, population {lower}-{upper}",
+        naive_candidates=None,
+    )
+
+
+#: Instance name -> factory(time_limit or None) for the full benchmark.
+FULL: dict[str, Callable[[float | None], Instance]] = {
+    "nl2024_k35_loose": lambda t: _real(35, "loose", t or 60.0),
+    "nl2024_k35_tight": lambda t: _real(35, "tight", t or 60.0),
+    "nl2024_k50_loose": lambda t: _real(50, "loose", t or 60.0),
+    "nl2024_k50_tight": lambda t: _real(50, "tight", t or 60.0),
+    "synthetic_340_k35": lambda t: _synthetic(340, 35, t or 60.0),
+    "synthetic_1000_k35": lambda t: _synthetic(1000, 35, t or 120.0),
+    "synthetic_4000_k35": lambda t: _synthetic(
+        4000, 35, t or 600.0, methods=("ours_highs", "naive_highs", *_SPOPT)
+    ),
+}
+
+_SPOPT = ("spopt_skater", "spopt_azp", "spopt_region_kmeans", "spopt_maxp")
+
+#: Instance name -> factory for ``--quick``.
+QUICK: dict[str, Callable[[float | None], Instance]] = {
+    "quick_60_k5": lambda t: _quick(60, 5, t or 20.0),
+}
+
+
+def instance_names(*, quick: bool = False) -> list[str]:
+    """Names of the benchmark instances, in run order."""
+    return list(QUICK if quick else FULL)
+
+
+def get_instances(
+    names: Sequence[str] | None = None,
+    *,
+    quick: bool = False,
+    time_limit: float | None = None,
+) -> list[Instance]:
+    """Build the named instances (all of the set by default).
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Instance names; unknown names raise ``KeyError`` listing the known ones.
+    quick : bool, default False
+        Use the quick set (tiny synthetic instances).
+    time_limit : float, optional
+        Override every instance's time limit.
+    """
+    table = {**FULL, **QUICK}
+    chosen = instance_names(quick=quick) if not names else list(names)
+    unknown = [n for n in chosen if n not in table]
+    if unknown:
+        raise KeyError(f"unknown instance(s) {unknown}; known: {sorted(table)}")
+    return [table[n](time_limit) for n in chosen]

@@ -1,0 +1,442 @@
+"""Export plans to GeoPackage, CSV, Excel and GeoJSON, atomically, and read them back.
+
+:func:`export_plan` writes a plan (a :class:`~rato_opt.plan.Plan` or a bare
+assignment ``Series``) in several formats at once. Everything is written to a
+temporary directory beside the target and moved into place only when every
+file succeeded, so a failure never leaves half-written output behind
+(:func:`atomic_output` is the reusable context manager doing this).
+:func:`read_plan` reads any of these exports (or a plain two-column CSV) back
+into an assignment.
+
+Examples
+--------
+>>> import tempfile, geopandas as gpd, pandas as pd
+>>> from shapely import box
+>>> from rato_opt.units import validate_units
+>>> from rato_opt.landscape import Landscape
+>>> from rato_opt.layers import Layer
+>>> units = validate_units(gpd.GeoDataFrame({"code": ["A", "B", "C"], "population": [1, 2, 3]},
+...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs="EPSG:28992"),
+...     code="code")
+>>> land = Landscape(units, [Layer.from_partition("amr", pd.Series({"A": "x", "B": "x", "C": "y"}))])
+>>> plan = pd.Series({"A": "R01", "B": "R01", "C": "R02"}, name="region")
+>>> out = tempfile.mkdtemp()
+>>> files = export_plan(plan, land, out, formats=("csv", "geojson"))
+>>> sorted(p.name for p in files.values())
+['plan_regions.csv', 'plan_regions.geojson', 'plan_units.csv', 'plan_units.geojson']
+>>> read_plan(files["units_csv"]).to_dict()
+{'A': 'R01', 'B': 'R01', 'C': 'R02'}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .exceptions import ColumnError, DataNotFoundError, InputError, UnitCodeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .landscape import Landscape
+    from .plan import Plan
+
+__all__ = [
+    "FORMATS",
+    "export_plan",
+    "read_plan",
+    "atomic_output",
+    "plan_assignment",
+    "region_summary",
+    "unit_table",
+]
+
+#: Export formats understood by :func:`export_plan`.
+FORMATS = ("gpkg", "csv", "xlsx", "geojson")
+
+_CODE_COLUMNS = ("code", "unit", "unit_code", "gemeentecode", "statcode")
+_REGION_COLUMNS = ("region", "region_id", "regio")
+
+
+# ------------------------------------------------------------------ atomicity
+@contextlib.contextmanager
+def atomic_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary directory whose files move into ``out_dir`` on success.
+
+    The temporary directory is created beside ``out_dir`` (same file system, so
+    moving is a rename). When the ``with`` block raises, it is removed and
+    ``out_dir`` is left exactly as it was. Files already in ``out_dir`` with
+    other names are kept; files with the same names are replaced.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out"
+    >>> with atomic_output(target) as tmp:
+    ...     _ = (tmp / "a.txt").write_text("hello")
+    >>> sorted(p.name for p in target.iterdir())
+    ['a.txt']
+    >>> try:
+    ...     with atomic_output(target) as tmp:
+    ...         _ = (tmp / "b.txt").write_text("half")
+    ...         raise RuntimeError("disk full")
+    ... except RuntimeError:
+    ...     pass
+    >>> sorted(p.name for p in target.iterdir())
+    ['a.txt']
+    """
+    out = Path(out_dir).absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        yield tmp
+        _commit(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _commit(tmp: Path, out: Path) -> None:
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    if not out.is_dir():
+        raise InputError(f"output path {out} exists and is not a directory")
+    for entry in sorted(tmp.iterdir()):
+        target = out / entry.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(entry, target)
+
+
+# ------------------------------------------------------------------ plan tables
+def plan_assignment(plan: Plan | pd.Series | Mapping[str, Any]) -> pd.Series:
+    """Return the assignment (unit code -> region id, ``str``) of a plan-like object.
+
+    Examples
+    --------
+    >>> plan_assignment({"B": 2, "A": 1}).to_dict()
+    {'A': '1', 'B': '2'}
+    """
+    if hasattr(plan, "assignment"):
+        s = plan.assignment
+    else:
+        s = pd.Series(plan)
+    s = pd.Series(s.astype(str).to_numpy(), index=pd.Index(s.index.astype(str), name="code"))
+    return s.rename("region").sort_index()
+
+
+def _check_codes(assignment: pd.Series, landscape: Landscape) -> None:
+    codes = landscape.units.index
+    missing = codes.difference(assignment.index)
+    extra = assignment.index.difference(codes)
+    if len(missing) or len(extra) or assignment.index.has_duplicates:
+        from .units import _listing
+
+        raise UnitCodeError(
+            "the plan must assign every unit of the landscape exactly once; "
+            f"missing {len(missing)} ({_listing(missing)}), unknown {len(extra)} "
+            f"({_listing(extra)}), duplicated {int(assignment.index.duplicated().sum())}"
+        )
+
+
+def region_summary(plan: Plan | pd.Series, landscape: Landscape) -> pd.DataFrame:
+    """One row per region: name, unit count, weight totals and area.
+
+    For a :class:`~rato_opt.plan.Plan` this is ``plan.regions``; for a bare
+    assignment the columns are ``name`` (the region's largest unit by the first
+    weight column), ``units``, every weight column and ``area_km2``.
+    """
+    if hasattr(plan, "regions") and isinstance(plan.regions, pd.DataFrame):
+        regions = plan.regions.copy()
+        regions.index = regions.index.astype(str)
+        regions.index.name = "region"
+        return regions
+    a = plan_assignment(plan)
+    _check_codes(a, landscape)
+    units = landscape.units
+    weights = list(landscape.weights)
+    table = pd.DataFrame({"region": a.reindex(units.index).to_numpy()}, index=units.index)
+    for w in weights:
+        table[w] = units[w].to_numpy()
+    table["area_km2"] = units.geometry.area.to_numpy() / 1e6
+    table["_key"] = units[weights[0]].to_numpy() if weights else 0
+    table["_name"] = units["name"].to_numpy()
+    grouped = table.groupby("region", sort=True)
+    out = pd.DataFrame(index=pd.Index(sorted(table["region"].unique()), name="region"))
+    leaders = table.sort_values("_key", ascending=False, kind="stable").groupby("region")["_name"]
+    out["name"] = leaders.first().reindex(out.index)
+    out["units"] = grouped.size().reindex(out.index).astype(int)
+    for w in [*weights, "area_km2"]:
+        out[w] = grouped[w].sum().reindex(out.index)
+    return out
+
+
+def unit_table(plan: Plan | pd.Series, landscape: Landscape) -> gpd.GeoDataFrame:
+    """The unit -> region table: code, name, region, region_name, weights, geometry."""
+    a = plan_assignment(plan)
+    _check_codes(a, landscape)
+    units = landscape.units
+    regions = region_summary(plan, landscape)
+    names = regions["name"].astype(str) if "name" in regions else pd.Series(dtype=str)
+    region = a.reindex(units.index)
+    frame = pd.DataFrame(
+        {
+            "code": units.index.to_numpy(),
+            "name": units["name"].to_numpy(),
+            "region": region.to_numpy(),
+            "region_name": region.map(names).fillna("").to_numpy(),
+        }
+    )
+    for w in landscape.weights:
+        frame[w] = units[w].to_numpy()
+    return gpd.GeoDataFrame(frame, geometry=units.geometry.to_numpy(), crs=units.crs)
+
+
+def _region_frame(plan, landscape, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    regions = region_summary(plan, landscape)
+    shapes = units[["region", "geometry"]].dissolve(by="region")
+    frame = regions.reset_index()
+    frame["region"] = frame["region"].astype(str)
+    for col in frame.columns:  # GIS formats want plain scalar columns
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(
+                lambda v: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+            )
+    geometry = shapes.geometry.reindex(frame["region"]).to_numpy()
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=units.crs)
+
+
+def _plan_facts(plan) -> dict[str, Any]:
+    """Scalars about a Plan (status, objective, terms ...) for the Excel summary sheet."""
+    if not hasattr(plan, "assignment"):
+        return {}
+    facts: dict[str, Any] = {}
+    for key in ("status", "objective", "bound", "gap", "seconds", "solver", "n_regions"):
+        if hasattr(plan, key):
+            facts[key] = getattr(plan, key)
+    for prefix in ("terms", "metrics"):
+        for k, v in dict(getattr(plan, prefix, {}) or {}).items():
+            facts[f"{prefix}.{k}"] = v
+    ver = getattr(plan, "verification", None)
+    if ver is not None:
+        facts["verification.ok"] = ver.ok
+        facts["verification.problems"] = "; ".join(ver.problems)
+    return {k: _jsonable(v) for k, v in facts.items()}
+
+
+def _jsonable(v: Any) -> Any:
+    if hasattr(v, "item") and callable(v.item):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if v is None or isinstance(v, str | int | float | bool):
+        return v
+    return str(v)
+
+
+# ---------------------------------------------------------------------- writers
+def _write_gpkg(tmp: Path, name: str, units, regions, plan) -> dict[str, Path]:
+    path = tmp / f"{name}.gpkg"
+    units.to_file(path, layer="units", driver="GPKG")
+    regions.to_file(path, layer="regions", driver="GPKG", mode="a")
+    return {"gpkg": path}
+
+
+def _write_csv(tmp: Path, name: str, units, regions, plan) -> dict[str, Path]:
+    u, r = tmp / f"{name}_units.csv", tmp / f"{name}_regions.csv"
+    pd.DataFrame(units.drop(columns="geometry")).to_csv(u, index=False)
+    pd.DataFrame(regions.drop(columns="geometry")).to_csv(r, index=False)
+    return {"units_csv": u, "regions_csv": r}
+
+
+def _write_xlsx(tmp: Path, name: str, units, regions, plan) -> dict[str, Path]:
+    path = tmp / f"{name}.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        pd.DataFrame(units.drop(columns="geometry")).to_excel(xl, sheet_name="units", index=False)
+        pd.DataFrame(regions.drop(columns="geometry")).to_excel(
+            xl, sheet_name="regions", index=False
+        )
+        facts = _plan_facts(plan)
+        if facts:
+            pd.DataFrame({"key": list(facts), "value": [str(v) for v in facts.values()]}).to_excel(
+                xl, sheet_name="summary", index=False
+            )
+    return {"xlsx": path}
+
+
+def _write_geojson(tmp: Path, name: str, units, regions, plan) -> dict[str, Path]:
+    out = {}
+    for key, frame in (("units_geojson", units), ("regions_geojson", regions)):
+        path = tmp / f"{name}_{key.split('_')[0]}.geojson"
+        # RFC 7946: WGS 84 longitude/latitude, no crs member.
+        frame.to_crs("EPSG:4326").to_file(path, driver="GeoJSON", RFC7946="YES")
+        out[key] = path
+    return out
+
+
+def export_plan(
+    plan: Plan | pd.Series | Mapping[str, Any],
+    landscape: Landscape,
+    out_dir: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = FORMATS,
+    name: str = "plan",
+) -> dict[str, Path]:
+    """Write a plan in several formats, atomically.
+
+    Parameters
+    ----------
+    plan : Plan or Series or mapping
+        A :class:`~rato_opt.plan.Plan`, or an assignment unit code -> region id.
+    landscape : Landscape
+        The landscape the plan divides (units with names, weights, geometry).
+    out_dir : path-like
+        Target directory (created when missing; other files in it are kept).
+    formats : sequence of {"gpkg", "csv", "xlsx", "geojson"}
+        ``gpkg``: ``<name>.gpkg`` with layers ``units`` (unit with region code
+        and name) and ``regions`` (dissolved, with summary columns).
+        ``csv``: ``<name>_units.csv`` and ``<name>_regions.csv``.
+        ``xlsx``: ``<name>.xlsx`` with sheets ``units``, ``regions`` (and
+        ``summary`` for a Plan). ``geojson``: ``<name>_units.geojson`` and
+        ``<name>_regions.geojson`` in EPSG:4326 (RFC 7946).
+    name : str, default "plan"
+        File name stem.
+
+    Returns
+    -------
+    dict of str to Path
+        Final path of every file written, keyed ``gpkg``, ``units_csv``,
+        ``regions_csv``, ``xlsx``, ``units_geojson``, ``regions_geojson``.
+
+    Raises
+    ------
+    InputError
+        Unknown format.
+    UnitCodeError
+        The plan does not assign every unit exactly once.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(
+            f"unknown export format(s) {unknown or '(none given)'}; choose from {', '.join(FORMATS)}"
+        )
+    if not name or any(c in name for c in "/\\"):
+        raise InputError(f"name must be a plain file name stem, got {name!r}")
+    units = unit_table(plan, landscape)
+    regions = _region_frame(plan, landscape, units)
+    writers = {
+        "gpkg": _write_gpkg,
+        "csv": _write_csv,
+        "xlsx": _write_xlsx,
+        "geojson": _write_geojson,
+    }
+    out = Path(out_dir).absolute()
+    written: dict[str, Path] = {}
+    with atomic_output(out) as tmp:
+        for fmt in formats:
+            for key, path in writers[fmt](tmp, name, units, regions, plan).items():
+                written[key] = out / path.name
+    return written
+
+
+# ---------------------------------------------------------------------- reading
+def _pick(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
+          fallback: int, path) -> str:
+    cols = list(columns)
+    if wanted is not None:
+        if wanted not in cols:
+            raise ColumnError(f"{what} column {wanted!r} not in {path}; columns are {cols}")
+        return wanted
+    lower = {c.lower(): c for c in cols}
+    for c in candidates:
+        if c in lower:
+            return lower[c]
+    if len(cols) > fallback:
+        return cols[fallback]
+    raise ColumnError(
+        f"cannot find the {what} column in {path}; columns are {cols}; pass {what}=<column>"
+    )
+
+
+def read_plan(
+    path: str | os.PathLike[str],
+    *,
+    code: str | None = None,
+    region: str | None = None,
+    layer: str | None = None,
+) -> pd.Series:
+    """Read a plan (unit code -> region id) from a CSV, Excel, GeoPackage or GeoJSON file.
+
+    Parameters
+    ----------
+    path : path-like
+        An export of :func:`export_plan` (``*_units.csv``, ``.xlsx``, ``.gpkg``,
+        ``*_units.geojson``), or any table with a unit code and a region column.
+    code, region : str, optional
+        Column names; by default ``code``/``unit``/``gemeentecode`` (else the
+        first column) and ``region`` (else the second column).
+    layer : str, optional
+        Layer of a GeoPackage (default ``"units"`` when present) or sheet of an
+        Excel file (default ``"units"`` when present).
+
+    Returns
+    -------
+    Series
+        Named ``"region"``, indexed by unit code (str), sorted by code.
+
+    Raises
+    ------
+    DataNotFoundError
+        The file does not exist.
+    ColumnError, UnitCodeError
+        Columns not found, or a unit listed twice with different regions.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataNotFoundError(f"plan file not found: {p}")
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        table = pd.read_csv(p, dtype=str, sep=None, engine="python")
+    elif suffix in (".xlsx", ".xls"):
+        sheets = pd.ExcelFile(p).sheet_names
+        sheet = layer or ("units" if "units" in sheets else sheets[0])
+        table = pd.read_excel(p, sheet_name=sheet, dtype=str)
+    elif suffix == ".json" and not p.name.endswith(".geojson"):
+        data = json.loads(p.read_text(encoding="utf-8"))
+        data = data.get("assignment", data)
+        table = pd.DataFrame({"code": list(data), "region": [str(v) for v in data.values()]})
+    else:
+        import pyogrio
+
+        kw = {}
+        if suffix == ".gpkg":
+            names = [n for n, _ in pyogrio.list_layers(p)]
+            kw["layer"] = layer or ("units" if "units" in names else names[0])
+        elif layer is not None:
+            kw["layer"] = layer
+        table = pd.DataFrame(gpd.read_file(p, **kw).drop(columns="geometry", errors="ignore"))
+    code_col = _pick(table.columns, code, _CODE_COLUMNS, "code", 0, p)
+    region_col = _pick(
+        [c for c in table.columns if c != code_col], region, _REGION_COLUMNS, "region", 0, p
+    )
+    codes = table[code_col].astype(str).str.strip()
+    regions = table[region_col].astype(str).str.strip()
+    s = pd.Series(regions.to_numpy(), index=pd.Index(codes.to_numpy(), name="code"), name="region")
+    dup = s.index[s.index.duplicated()]
+    if len(dup):
+        conflicting = [c for c in dup.unique() if s.loc[[c]].nunique() > 1]
+        if conflicting:
+            raise UnitCodeError(
+                f"plan file {p} assigns unit(s) {conflicting[:10]} to several regions"
+            )
+        s = s[~s.index.duplicated()]
+    return s.sort_index()

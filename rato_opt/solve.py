@@ -1,0 +1,437 @@
+"""Solve a :class:`~rato_opt.model.RegionModel` and read back a verified Plan.
+
+:func:`solve` runs HiGHS (through ``pulp.HiGHS``/highspy) or CBC (``pulp.COIN_CMD``),
+with a time limit, threads, a heuristic warm start and an optional progress
+callback, and reports the status honestly:
+
+- ``"optimal"``: the solver proved optimality (HiGHS model status optimal; CBC status
+  Optimal *and* sol_status optimal) and, for the cut loop, the last solution was
+  connected;
+- ``"feasible"``: a verified plan, with the best proven bound and the gap (time limit);
+- ``"infeasible"``: the solver proved infeasibility; the plan's ``explanation`` then
+  holds the elastic re-solve's diagnosis (:func:`rato_opt.elastic.explain`);
+- ``"not_solved"``: no verified plan was found in time.
+
+Every returned plan is verified independently by :func:`rato_opt.plan.verify_plan`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from .exceptions import SolverError
+from .heuristic import improve, repair, warm_start_labels
+from .model import RegionModel, build_model
+
+__all__ = ["solve", "propose_regions", "SolverRun"]
+
+Solver = Literal["highs", "cbc"]
+
+
+class SolverRun(dict):
+    """Outcome of one solver call: status, has_solution, objective, bound, gap, seconds."""
+
+
+# --------------------------------------------------------------------------- HiGHS
+def _highs_class():
+    class _HiGHS(pulp.HiGHS):
+        """pulp.HiGHS with a MIP start and progress callbacks (PuLP's class has neither)."""
+
+        def __init__(self, *args, start=None, on_event=None, deadline=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._start = start
+            self._on_event = on_event
+            self._deadline = deadline
+
+        def callSolver(self, lp):
+            h = lp.solverModel
+            if self._deadline is not None:  # building the model in Python took time too
+                h.setOptionValue("time_limit", max(self._deadline - time.perf_counter(), 0.1))
+            if self._start:
+                idx, val = [], []
+                for v in lp.variables():
+                    if v.varValue is not None:
+                        idx.append(v.index)
+                        val.append(float(v.varValue))
+                if idx:
+                    h.setSolution(len(idx), np.array(idx, dtype=np.int32), np.array(val))
+            if self._on_event is not None:
+                h.cbMipImprovingSolution.subscribe(self._on_event)
+                h.cbMipInterrupt.subscribe(self._on_event)
+            h.run()
+
+    return _HiGHS
+
+
+def _run_highs(model: RegionModel, *, time_limit, threads, msg, start, on_progress) -> SolverRun:
+    import highspy
+
+    last = [0.0]
+
+    def on_event(e):
+        if on_progress is None:
+            return
+        now = time.perf_counter()
+        improving = e.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+        if not improving and now - last[0] < 1.0:
+            return
+        last[0] = now
+        d = e.data_out
+        on_progress(d.mip_primal_bound, d.mip_dual_bound, d.mip_gap)
+
+    cls = _highs_class()
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    solver = cls(msg=msg, timeLimit=time_limit, threads=threads, start=start, deadline=deadline,
+                 on_event=on_event if on_progress is not None else None,
+                 random_seed=0, mip_rel_gap=1e-6, mip_abs_gap=1e-9)
+    t = time.perf_counter()
+    model.problem.solve(solver)
+    seconds = time.perf_counter() - t
+    h = model.problem.solverModel
+    info = h.getInfo()
+    ms = h.getModelStatus()
+    S = highspy.HighsModelStatus
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if ms == S.kOptimal:
+        status = "optimal"
+    elif ms in (S.kInfeasible,):
+        status = "infeasible"
+    elif ms == S.kUnboundedOrInfeasible:
+        status = "infeasible"
+    elif has_solution:
+        status = "feasible"
+    else:
+        status = "not_solved"
+    bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+    return SolverRun(status=status, has_solution=has_solution,
+                     objective=info.objective_function_value if has_solution else None,
+                     bound=bound, seconds=seconds, detail=h.modelStatusToString(ms))
+
+
+# --------------------------------------------------------------------------- CBC
+def _cbc_solver(**kwargs):
+    s = pulp.COIN_CMD(**kwargs)
+    if not s.available():
+        from pulp.apis.coin_api import pulp_cbc_path
+
+        s = pulp.COIN_CMD(path=pulp_cbc_path, **kwargs)
+    if not s.available():
+        raise SolverError(
+            "CBC is not available: install it with `pip install pulp[cbc]` "
+            "(or use solver='highs')"
+        )
+    return s
+
+
+def _run_cbc(model: RegionModel, *, time_limit, threads, msg, start) -> SolverRun:
+    fd, log = tempfile.mkstemp(suffix=".log", prefix="rato_cbc_")
+    os.close(fd)
+    opts = dict(msg=False, timeLimit=time_limit, threads=threads, warmStart=bool(start),
+                logPath=log, gapRel=1e-6, options=["randomSeed 1", "randomCbcSeed 1"])
+    if time_limit is None:
+        opts.pop("timeLimit")
+    solver = _cbc_solver(**opts)
+    t = time.perf_counter()
+    try:
+        model.problem.solve(solver)
+    except pulp.PulpSolverError as err:  # pragma: no cover - solver crash
+        raise SolverError(f"CBC failed: {err}") from err
+    seconds = time.perf_counter() - t
+    with open(log, encoding="utf-8", errors="replace") as fh:
+        text = fh.read()
+    os.unlink(log)
+    if msg:
+        print(text)
+    st, sol = model.problem.status, model.problem.sol_status
+    has_solution = sol in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    if st == pulp.LpStatusOptimal and sol == pulp.LpSolutionOptimal:
+        status = "optimal"
+    elif st == pulp.LpStatusInfeasible or sol == pulp.LpSolutionInfeasible:
+        status = "infeasible"
+    elif has_solution:
+        status = "feasible"
+    else:
+        status = "not_solved"
+    bound = None
+    found = re.findall(r"best possible (-?[\d.eE+-]+)", text)
+    if found:
+        bound = float(found[-1])
+    found = re.findall(r"Objective bound:?\s+(-?[\d.eE+-]+)", text) or found and []
+    if found:
+        bound = float(found[-1])
+    if status == "optimal":
+        bound = pulp.value(model.problem.objective)
+    objective = pulp.value(model.problem.objective) if has_solution else None
+    return SolverRun(status=status, has_solution=has_solution, objective=objective,
+                     bound=bound, seconds=seconds, detail=pulp.LpStatus[st])
+
+
+# --------------------------------------------------------------------------- helpers
+def _assignment(model: RegionModel, lab: np.ndarray) -> pd.Series:
+    return pd.Series([f"R{int(r)}" for r in lab], index=pd.Index(model.codes, name="code"),
+                     name="region")
+
+
+def _verify(model: RegionModel, assignment: pd.Series):
+    from .plan import verify_plan
+
+    return verify_plan(model.landscape, assignment, model.spec, graph=model.graph)
+
+
+def _objective(model: RegionModel, assignment) -> float:
+    return float(sum(model.evaluate(assignment).values()))
+
+
+def _make_plan(model, assignment, *, status, bound, seconds, solver, explanation=()):
+    from .plan import Plan
+
+    gap = None
+    if assignment is not None and bound is not None and status in ("optimal", "feasible"):
+        obj = _objective(model, assignment)
+        bound = min(bound, obj)
+        gap = 0.0 if status == "optimal" else max(obj - bound, 0.0) / max(abs(obj), 1e-9)
+        if status == "optimal":
+            gap = 0.0
+            bound = obj
+    return Plan.from_assignment(
+        model.landscape,
+        assignment,
+        model.spec,
+        graph=model.graph,
+        status=status,
+        bound=bound,
+        gap=gap,
+        seconds=seconds,
+        solver=solver,
+        explanation=tuple(explanation),
+    )
+
+
+# --------------------------------------------------------------------------- solve
+def solve(
+    model: RegionModel,
+    *,
+    solver: Solver = "highs",
+    time_limit: float | None = 60.0,
+    threads: int | None = None,
+    warm_start: bool = True,
+    msg: bool = False,
+    progress: Callable[[dict], None] | None = None,
+    max_iterations: int = 200,
+):
+    """Solve a region model and return a verified :class:`~rato_opt.plan.Plan`.
+
+    Parameters
+    ----------
+    model : RegionModel
+        From :func:`rato_opt.model.build_model`.
+    solver : {"highs", "cbc"}, default "highs"
+        HiGHS through highspy, or CBC (``pulp.COIN_CMD``; the binary of ``pulp[cbc]``).
+    time_limit : float or None, default 60.0
+        Wall-clock seconds for the whole solve (heuristic, solver and, for the cut
+        loop, every re-solve). ``None``: no limit.
+    threads : int, optional
+        Solver threads.
+    warm_start : bool, default True
+        Start from ``spec.start`` (when it fits) or a seeded region-growing heuristic
+        (:mod:`rato_opt.heuristic`).
+    msg : bool, default False
+        Show the solver log.
+    progress : callable, optional
+        Called with dicts ``{elapsed, incumbent, bound, gap, iteration}`` when the
+        solver finds a better plan, about once a second during the search, and after
+        every iteration of the cut loop.
+    max_iterations : int, default 200
+        Cap on solve-and-cut rounds (``formulation="cuts"``).
+
+    Returns
+    -------
+    Plan
+        ``status`` is ``"optimal"`` only when proven. Time-limited runs give
+        ``"feasible"`` with ``bound`` (valid for the original problem) and ``gap``,
+        or ``"not_solved"``. Infeasible models give ``"infeasible"`` with the
+        elastic explanation.
+
+    Raises
+    ------
+    SolverError
+        The solver is unknown or unavailable.
+
+    Notes
+    -----
+    Formulation choice, measured on this machine (2 shared cores, HiGHS 1.15) — see
+    the report in the module :mod:`rato_opt.model` docstring and the numbers recorded
+    there. The objective of the returned plan is recomputed from its assignment
+    (:func:`rato_opt.metrics.objective_terms`), so it equals the model's to rounding.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt import Landscape, Layer, validate_units
+    >>> from rato_opt.model import RegionSpec, build_model
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("abcd"), "population": [1, 1, 1, 1]},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs="EPSG:28992"), code="code")
+    >>> land = Landscape(units, [Layer.from_partition("sop", dict(zip("abcd", "xxyy")))])
+    >>> plan = solve(build_model(land, RegionSpec(k=2)), time_limit=10)
+    >>> plan.status, plan.objective, plan.assignment.tolist()
+    ('optimal', 0.0, ['R01', 'R01', 'R02', 'R02'])
+    """
+    if solver not in ("highs", "cbc"):
+        raise SolverError(f"solver must be 'highs' or 'cbc', got {solver!r}")
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + float(time_limit)
+    iteration = [0]
+    best: dict = {"assignment": None, "objective": math.inf}
+
+    def elapsed() -> float:
+        return time.perf_counter() - t0
+
+    def report(incumbent, bound, gap):
+        if progress is None:
+            return
+        inc = incumbent
+        if inc is not None and math.isfinite(inc):
+            inc = inc + model.objective_constant
+        else:
+            inc = best["objective"] if math.isfinite(best["objective"]) else None
+        bnd = bound + model.objective_constant if bound is not None and math.isfinite(bound) else None
+        progress({"elapsed": elapsed(), "incumbent": inc, "bound": bnd,
+                  "gap": gap if gap is not None and math.isfinite(gap) else None,
+                  "iteration": iteration[0]})
+
+    def offer(assignment: pd.Series) -> bool:
+        """Keep an assignment as incumbent if it verifies and is better."""
+        ver = _verify(model, assignment)
+        if not ver.ok:
+            return False
+        obj = _objective(model, assignment)
+        if obj < best["objective"] - 1e-12:
+            best["assignment"], best["objective"] = assignment, obj
+        return True
+
+    # ---- warm start
+    start_lab = None
+    if warm_start:
+        cand = []
+        if model.spec.start is not None and all(c in model.spec.start for c in model.codes):
+            lab = model.labels_of(model.spec.start)
+            if lab.max() < model.K:
+                cand.append(repair(model, lab))
+        budget = 2.0 if time_limit is None else max(0.2, min(5.0, 0.08 * time_limit))
+        cand.append(warm_start_labels(model, seed=0, time_budget=budget))
+        for lab in cand:
+            if lab.max() + 1 < model.k_min or lab.max() + 1 > model.k_max:
+                continue
+            if offer(_assignment(model, lab)) and start_lab is None:
+                start_lab = lab
+        if best["assignment"] is not None:
+            start_lab = model.labels_of(best["assignment"])
+    run_solver = _run_highs if solver == "highs" else _run_cbc
+
+    def call(remaining):
+        use_start = start_lab is not None and model.set_start(_assignment(model, start_lab))
+        if not use_start:
+            for v in model.problem.variables():
+                v.varValue = None
+        kwargs = dict(time_limit=remaining, threads=threads, msg=msg, start=use_start)
+        if solver == "highs":
+            kwargs["on_progress"] = report if progress is not None else None
+        return run_solver(model, **kwargs)
+
+    lower = None
+    final_status = None
+    while True:
+        remaining = None if deadline is None else deadline - time.perf_counter()
+        if remaining is not None and remaining <= 0.05:
+            final_status = "time"
+            break
+        run = call(None if remaining is None else max(remaining, 0.1))
+        iteration[0] += 1
+        if run["bound"] is not None and run["status"] != "infeasible":
+            b = run["bound"] + model.objective_constant
+            lower = b if lower is None else max(lower, b)
+        if run["status"] == "infeasible":
+            final_status = "infeasible"
+            break
+        if not run["has_solution"]:
+            final_status = "time" if run["status"] == "not_solved" else run["status"]
+            break
+        assignment = _assignment(model, model.labels_of(model.assignment_from_values()))
+        if model.formulation == "cuts":
+            added = model.add_separator_cuts(assignment)
+            if added:
+                lab = repair(model, model.labels_of(assignment))
+                if model.k_min <= lab.max() + 1 <= model.k_max:
+                    lab = improve(model, lab, time_budget=1.0)
+                    if offer(_assignment(model, lab)):
+                        start_lab = model.labels_of(best["assignment"])
+                report(None, None if lower is None else lower - model.objective_constant, None)
+                if iteration[0] >= max_iterations:
+                    final_status = "time"
+                    break
+                continue
+        ok = offer(assignment)
+        if not ok:  # pragma: no cover - the model and verify_plan disagree
+            raise SolverError(
+                "the solver's plan fails independent verification: "
+                + "; ".join(_verify(model, assignment).problems)
+            )
+        final_status = run["status"]
+        if final_status == "optimal":
+            # the solver's plan is optimal; keep it even if a tie was found earlier
+            best["assignment"] = assignment
+            best["objective"] = _objective(model, assignment)
+        report(None, None if lower is None else lower - model.objective_constant, None)
+        break
+
+    seconds = elapsed()
+    name = "HiGHS" if solver == "highs" else "CBC"
+    if final_status == "infeasible":
+        from .elastic import explain
+
+        remaining = None if deadline is None else max(deadline - time.perf_counter(), 5.0)
+        explanation = explain(model, solver=solver, time_limit=remaining, threads=threads)
+        from .plan import Plan
+
+        return Plan.from_assignment(model.landscape, None, model.spec, model.graph,
+                                    status="infeasible", explanation=tuple(explanation),
+                                    seconds=elapsed(), solver=name)
+    if best["assignment"] is None:
+        from .plan import Plan
+
+        return Plan.from_assignment(model.landscape, None, model.spec, model.graph,
+                                    status="not_solved", seconds=seconds, solver=name)
+    status = "optimal" if final_status == "optimal" else "feasible"
+    return _make_plan(model, best["assignment"], status=status, bound=lower, seconds=seconds,
+                      solver=name)
+
+
+def propose_regions(landscape, spec, *, graph=None, formulation="flow", **solve_kwargs):
+    """Build the model and solve it: ``solve(build_model(landscape, spec), ...)``.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    spec : RegionSpec
+    graph : networkx.Graph, optional
+    formulation : {"flow", "cuts"}, default "flow"
+    **solve_kwargs
+        Passed to :func:`solve`.
+
+    Returns
+    -------
+    Plan
+    """
+    return solve(build_model(landscape, spec, graph=graph, formulation=formulation),
+                 **solve_kwargs)

@@ -1,0 +1,163 @@
+"""Plan exports: every format readable back, GeoJSON in EPSG:4326, atomic writes."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from conftest import grid_units
+
+import rato_opt.export as export
+from rato_opt.exceptions import ColumnError, DataNotFoundError, InputError, UnitCodeError
+from rato_opt.export import atomic_output, export_plan, read_plan, region_summary
+from rato_opt.landscape import Landscape
+from rato_opt.layers import Layer
+from rato_opt.plan import score_plan
+
+
+@pytest.fixture
+def land():
+    """3×4 grid, population 10..120; one partition layer (west/east halves)."""
+    units = grid_units(3, 4, weights={"population": [10 * (i + 1) for i in range(12)]})
+    units["name"] = [f"Unit {c}" for c in units.index]
+    west = {c: ("w" if int(c[-1]) < 2 else "e") for c in units.index}
+    return Landscape(units, [Layer.from_partition("sop", west)], credit="test")
+
+
+@pytest.fixture
+def plan(land):
+    """Rows 0-1 in one region, row 2 in another (labels deliberately not R01...)."""
+    return pd.Series({c: ("top" if c[1] in "01" else "bottom") for c in land.units.index})
+
+
+def test_all_formats_read_back(tmp_path, land, plan):
+    files = export_plan(plan, land, tmp_path / "out", name="p")
+    assert set(files) == {"gpkg", "units_csv", "regions_csv", "xlsx", "units_geojson",
+                          "regions_geojson"}
+    assert all(p.is_file() for p in files.values())
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        p.name for p in files.values()
+    )
+    # GeoPackage: two layers
+    layers = {name for name, _ in pyogrio.list_layers(files["gpkg"])}
+    assert layers == {"units", "regions"}
+    units = gpd.read_file(files["gpkg"], layer="units")
+    regions = gpd.read_file(files["gpkg"], layer="regions")
+    assert len(units) == 12 and set(units["region"]) == {"top", "bottom"}
+    assert {"code", "name", "region", "region_name", "population"} <= set(units.columns)
+    assert units.crs.to_epsg() == 28992
+    assert len(regions) == 2
+    reg = regions.set_index("region")
+    assert reg.loc["top", "units"] == 8 and reg.loc["top", "population"] == sum(range(10, 81, 10))
+    assert reg.loc["bottom", "population"] == 90 + 100 + 110 + 120
+    assert reg.loc["top", "area_km2"] == pytest.approx(8.0)
+    assert reg.loc["top", "geometry"].area == pytest.approx(8e6)
+    # every format gives the assignment back
+    expected = plan.sort_index().to_dict()
+    for key in ("gpkg", "units_csv", "xlsx", "units_geojson"):
+        assert read_plan(files[key]).to_dict() == expected, key
+    # Excel: units and regions sheets
+    sheets = pd.ExcelFile(files["xlsx"]).sheet_names
+    assert sheets == ["units", "regions"]
+    regions_csv = pd.read_csv(files["regions_csv"])
+    assert sorted(regions_csv["region"]) == ["bottom", "top"]
+    # region name: the largest unit by population
+    assert reg.loc["bottom", "name"] == "Unit r2c3"
+
+
+def test_geojson_is_rfc7946_wgs84(tmp_path, land, plan):
+    files = export_plan(plan, land, tmp_path, formats=["geojson"])
+    for key in ("units_geojson", "regions_geojson"):
+        gdf = gpd.read_file(files[key])
+        assert gdf.crs.to_epsg() == 4326
+        minx, miny, maxx, maxy = gdf.total_bounds
+        assert -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+        raw = json.loads(files[key].read_text())
+        assert "crs" not in raw  # RFC 7946 has no crs member
+    # and back in RD New, the geometry is where it was
+    back = gpd.read_file(files["units_geojson"]).to_crs(28992).set_index("code")
+    assert back.geometry.area.sum() == pytest.approx(12e6, rel=1e-3)
+
+
+def test_export_a_plan_object(tmp_path, land, plan):
+    scored = score_plan(land, plan)
+    files = export_plan(scored, land, tmp_path, formats=("xlsx", "csv"))
+    sheets = pd.ExcelFile(files["xlsx"]).sheet_names
+    assert sheets == ["units", "regions", "summary"]
+    summary = pd.read_excel(files["xlsx"], sheet_name="summary").set_index("key")["value"]
+    assert summary["status"] == "scored"
+    assert read_plan(files["units_csv"]).to_dict() == scored.assignment.to_dict()
+    assert list(region_summary(scored, land).index) == list(scored.regions.index)
+
+
+def test_atomic_failure_leaves_nothing(tmp_path, land, plan, monkeypatch):
+    def broken(tmp, name, units, regions, plan):
+        (tmp / f"{name}.xlsx").write_text("half written")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export, "_write_xlsx", broken)
+    target = tmp_path / "new"
+    with pytest.raises(OSError, match="disk full"):
+        export_plan(plan, land, target)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary directory left either
+    # an existing directory keeps exactly its old content
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "plan_units.csv").write_text("old content")
+    with pytest.raises(OSError):
+        export_plan(plan, land, old)
+    assert [p.name for p in old.iterdir()] == ["plan_units.csv"]
+    assert (old / "plan_units.csv").read_text() == "old content"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
+
+
+def test_existing_directory_is_updated(tmp_path, land, plan):
+    (tmp_path / "keep.txt").write_text("mine")
+    (tmp_path / "plan_units.csv").write_text("stale")
+    export_plan(plan, land, tmp_path, formats=["csv"])
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+    assert read_plan(tmp_path / "plan_units.csv").to_dict() == plan.sort_index().to_dict()
+
+
+def test_atomic_output_replaces_subdirectories(tmp_path):
+    target = tmp_path / "t"
+    with atomic_output(target) as tmp:
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "a").write_text("1")
+    with atomic_output(target) as tmp:
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "b").write_text("2")
+    assert [p.name for p in (target / "sub").iterdir()] == ["b"]
+
+
+def test_bad_input(tmp_path, land, plan):
+    with pytest.raises(InputError, match="unknown export format.*shp.*gpkg, csv, xlsx, geojson"):
+        export_plan(plan, land, tmp_path, formats=["shp"])
+    with pytest.raises(UnitCodeError, match="missing 1"):
+        export_plan(plan.drop("r0c0"), land, tmp_path)
+    with pytest.raises(InputError, match="file name stem"):
+        export_plan(plan, land, tmp_path, name="a/b")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_plan_variants(tmp_path):
+    (tmp_path / "a.csv").write_text("gemeente;regio_id\nGM1;X\nGM2;Y\n")
+    assert read_plan(tmp_path / "a.csv", code="gemeente", region="regio_id").to_dict() == {
+        "GM1": "X", "GM2": "Y"}
+    # default: first column is the code, "region" column (anywhere) the region
+    (tmp_path / "b.csv").write_text("unit,name,region\nB,bee,2\nA,aa,1\nA,aa,1\n")
+    b = read_plan(tmp_path / "b.csv")
+    assert b.to_dict() == {"A": "1", "B": "2"} and b.name == "region"
+    (tmp_path / "c.csv").write_text("code,region\nA,1\nA,2\n")
+    with pytest.raises(UnitCodeError, match="several regions"):
+        read_plan(tmp_path / "c.csv")
+    with pytest.raises(ColumnError, match="'zone'"):
+        read_plan(tmp_path / "b.csv", region="zone")
+    with pytest.raises(DataNotFoundError):
+        read_plan(tmp_path / "missing.csv")
+    (tmp_path / "d.json").write_text(json.dumps({"assignment": {"A": 1, "B": 1}}))
+    assert read_plan(tmp_path / "d.json").to_dict() == {"A": "1", "B": "1"}

@@ -1,0 +1,371 @@
+"""Scenarios: TOML round trip, inheritance, validation errors, spec and landscape."""
+
+from __future__ import annotations
+
+import pickle
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import grid_units
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rato_opt.scenario as scenario_module
+from rato_opt.exceptions import ScenarioError
+from rato_opt.scenario import Scenario, load_scenario
+from rato_opt.spec import RegionSpec
+
+tomllib = scenario_module._toml_reader
+
+
+# ------------------------------------------------------------------ helpers
+def write_grid_files(folder: Path, rows: int = 3, cols: int = 4) -> dict:
+    """Write a tiny grid landscape as files; return the ``[data]`` table for it.
+
+    ::
+
+        r0c0 r0c1 | r0c2 r0c3      sop: west | east (by column)
+        r1c0 r1c1 | r1c2 r1c3      alliance: rows 0-1 north, row 2 south
+        r2c0 r2c1 | r2c2 r2c3      amr: quadrants-ish (column pairs x row halves)
+    """
+    n = rows * cols
+    units = grid_units(rows, cols, weights={"population": [10 * (i + 1) for i in range(n)]})
+    frame = units.reset_index()
+    frame["naam"] = [f"Unit {c}" for c in frame["code"]]
+    frame.drop(columns="name").to_file(folder / "units.gpkg")
+    codes = list(units.index)
+    col = [int(c.split("c")[1]) for c in codes]
+    row = [int(c[1:].split("c")[0]) for c in codes]
+    pd.DataFrame({
+        "unit": codes, "collaboration": ["west" if c < cols / 2 else "east" for c in col],
+    }).to_csv(folder / "sop.csv", index=False)
+    pd.DataFrame({
+        "unit": codes, "collaboration": ["north" if r < 2 else "south" for r in row],
+    }).to_csv(folder / "alliance.csv", index=False)
+    pd.DataFrame({
+        "unit": codes,
+        "collaboration": [
+            f"A{int(c >= cols / 2)}{int(r >= rows / 2)}" for r, c in zip(row, col, strict=True)
+        ],
+    }).to_csv(folder / "amr.csv", index=False)
+    pd.DataFrame({"code": codes, "pupils_po": [i % 5 + 1 for i in range(n)]}).to_csv(
+        folder / "pupils.csv", index=False
+    )
+    return {
+        "source": "files",
+        "units": str(folder / "units.gpkg"),
+        "name": "naam",
+        "weights": [{"path": str(folder / "pupils.csv"), "on": "code"}],
+        "layer_tables": [
+            {"name": "sop", "path": str(folder / "sop.csv")},
+            {"name": "alliance", "path": str(folder / "alliance.csv")},
+            {"name": "amr", "path": str(folder / "amr.csv")},
+        ],
+    }
+
+
+FULL = {
+    "name": "full",
+    "description": "every section",
+    "sector": "po",
+    "k": 3,
+    "min_units": 1,
+    "max_units": 10,
+    "data": {"source": "default", "seed": 7, "n_units": 60},
+    "layers": {"use": ["sop", "alliance"], "min_share": {"sop": 0.4}},
+    "adjacency": {"contiguity": "rook", "tolerance": 2.0, "allow_islands": True},
+    "bounds": [
+        {"column": "population", "lower": 0.5, "upper": 2.0, "relative": True},
+        {"column": "pupils_po", "upper": 1e6},
+    ],
+    "objective": {
+        "split": 1.0, "split_layers": {"sop": 1.0, "alliance": 0.5}, "compactness": 0.1,
+        "alignment": 0.5, "reference": "amr", "alliance": 0.2, "alliance_layer": "alliance",
+    },
+    "locks": {
+        "together": [["SU0001", "SU0002"]], "apart": [["SU0003", "SU0004"]],
+        "own_region": [["SU0005"]], "fixed": {"SU0006": "north"},
+    },
+    "solver": {"solver": "cbc", "time_limit": 12.5, "threads": 2, "warm_start": False},
+}
+
+
+# --------------------------------------------------------------- round trip
+def test_toml_round_trip(tmp_path):
+    s = Scenario.from_dict(FULL)
+    path = tmp_path / "full.toml"
+    text = s.to_toml(path)
+    back = load_scenario(path)
+    assert back == s
+    assert back.to_toml() == text
+    assert back.objective.split_layers == {"sop": 1.0, "alliance": 0.5}
+    assert back.locks.apart == (("SU0003", "SU0004"),)
+    assert back.bounds[1].upper == 1e6 and back.bounds[1].lower is None
+
+
+def test_documented_example_parses():
+    doc = scenario_module.__doc__
+    block = doc.split(".. code-block:: toml")[1].split("Inheritance:")[0]
+    raw = tomllib.loads(textwrap.dedent(block))
+    assert raw.pop("extends") == "base.toml"
+    s = Scenario.from_dict(raw)
+    assert s.name == "k12_alliances" and s.k == 12
+    assert s.objective.reference == "amr" and s.bounds[0].relative
+    assert s.solver.time_limit == 60.0
+
+
+def test_no_time_limit_round_trips():
+    s = Scenario(solver={"time_limit": 0})
+    assert s.solver.time_limit is None
+    assert Scenario.from_dict(tomllib.loads(s.to_toml())).solver.time_limit is None
+
+
+def test_pickle_and_equality():
+    s = Scenario.from_dict(FULL)
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert s != s.replace(k=4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    k=st.integers(1, 60),
+    weights=st.fixed_dictionaries({
+        "split": st.floats(0, 10, allow_nan=False),
+        "compactness": st.floats(0, 10, allow_nan=False),
+    }),
+    bounds=st.lists(
+        st.tuples(st.sampled_from(["population", "pupils_po"]), st.floats(0, 1e6),
+                  st.floats(0, 1e6), st.booleans()),
+        max_size=3,
+    ),
+    together=st.lists(st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=1,
+                               max_size=3, unique=True), max_size=2),
+)
+def test_round_trip_property(k, weights, bounds, together):
+    raw = {
+        "name": "p", "k": k, "data": {"n_units": 60}, "objective": weights,
+        "bounds": [
+            {"column": c, "lower": min(a, b), "upper": max(a, b), "relative": r}
+            for c, a, b, r in bounds
+        ],
+        "locks": {"together": together},
+    }
+    s = Scenario.from_dict(raw)
+    assert Scenario.from_dict(tomllib.loads(s.to_toml())) == s
+
+
+# -------------------------------------------------------------- inheritance
+def test_extends_merges_tables_and_replaces_lists(tmp_path):
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "plans").mkdir()
+    (base / "base.toml").write_text(textwrap.dedent("""
+        name = "base"
+        description = "the base"
+        k = 12
+        start = "plans/start.csv"
+        [objective]
+        compactness = 0.2
+        alignment = 0.5
+        reference = "amr"
+        [[bounds]]
+        column = "population"
+        upper = 2.0
+        relative = true
+        [[bounds]]
+        column = "pupils_po"
+        upper = 5.0
+        relative = true
+        """))
+    child = tmp_path / "variant_k14.toml"
+    child.write_text(textwrap.dedent("""
+        extends = "base/base.toml"
+        k = 14
+        [objective]
+        alignment = 1.0
+        [[bounds]]
+        column = "population"
+        lower = 0.5
+        relative = true
+        """))
+    s = Scenario.from_toml(child)
+    assert s.name == "variant_k14"  # named by its own file, not the parent's name
+    assert s.description == "the base"
+    assert s.k == 14
+    assert s.objective.alignment == 1.0 and s.objective.compactness == 0.2
+    assert s.objective.reference == "amr"
+    assert len(s.bounds) == 1 and s.bounds[0].lower == 0.5  # lists replace
+    # the parent's relative path stays relative to the parent file
+    assert s.resolve(s.start) == (base / "plans" / "start.csv").resolve()
+
+
+def test_extends_cycle_detected(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\nk = 2\n')
+    (tmp_path / "b.toml").write_text('extends = "c.toml"\n')
+    (tmp_path / "c.toml").write_text('extends = "a.toml"\n')
+    with pytest.raises(ScenarioError, match=r"cycle a\.toml -> b\.toml -> c\.toml -> a\.toml"):
+        Scenario.from_toml(tmp_path / "a.toml")
+    (tmp_path / "self.toml").write_text('extends = "self.toml"\n')
+    with pytest.raises(ScenarioError, match="cycle"):
+        Scenario.from_toml(tmp_path / "self.toml")
+
+
+def test_extends_missing_parent(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "nope.toml"\n')
+    with pytest.raises(ScenarioError, match="not found"):
+        Scenario.from_toml(tmp_path / "a.toml")
+
+
+def test_invalid_toml(tmp_path):
+    (tmp_path / "bad.toml").write_text("k = = 3\n")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        Scenario.from_toml(tmp_path / "bad.toml")
+
+
+def test_replace_and_variant_merge_like_extends():
+    s = Scenario.from_dict(FULL)
+    v = s.variant("v", k=5, objective={"compactness": 0.3}, locks={"apart": []})
+    assert v.name == "v" and v.k == 5
+    assert v.objective.compactness == 0.3 and v.objective.alignment == 0.5
+    assert v.locks.apart == () and v.locks.together == (("SU0001", "SU0002"),)
+    assert s.k == 3  # the original is unchanged
+    # None removes a field (back to its default)
+    assert s.replace(sector=None).sector is None
+    assert s.replace(objective=None).objective == Scenario().objective
+    # sections may be given as objects too
+    assert s.replace(solver=Scenario().solver).solver.solver == "highs"
+
+
+# ----------------------------------------------------------------- validation
+CASES = [
+    ({"colour": "red"}, "'colour'", "allowed fields are"),
+    ({"objective": {"alignmnt": 1}}, "'objective.alignmnt'", "alignment"),
+    ({"objective": {"alignment": -1}}, "'objective.alignment'", ">= 0"),
+    ({"objective": {"compactness": "high"}}, "'objective.compactness'", "finite number"),
+    ({"objective": {"alignment": 0.5}}, "'objective.reference'", "reference layer"),
+    ({"objective": {"alliance_hard": True}}, "'objective.alliance_layer'", "alliance layer"),
+    ({"objective": {"split_layers": {"sop": -2}}}, "'objective.split_layers.sop'", ">= 0"),
+    ({"objective": {"stay_close": 1.0}}, "'start'", "plan file"),
+    ({"solver": {"solver": "gurobi"}}, "'solver.solver'", "'highs', 'cbc'"),
+    ({"solver": {"time_limit": -5}}, "'solver.time_limit'", ">= 0"),
+    ({"solver": {"threads": 0}}, "'solver.threads'", ">= 1"),
+    ({"solver": {"warm_start": "yes"}}, "'solver.warm_start'", "true or false"),
+    ({"k": 0}, "'k'", "whole number >= 1"),
+    ({"k": 2.5}, "'k'", "whole number >= 1"),
+    ({"k": 400}, "'k'", "at most data.n_units = 340"),
+    ({"k_min": 5, "k_max": 3}, "'k_max'", ">= k_min"),
+    ({"k": 9, "k_max": 8}, "'k'", "k_min..k_max"),
+    ({"min_units": 5, "max_units": 2}, "'max_units'", ">= min_units"),
+    ({"bounds": [{"column": "population", "upper": 1},
+                 {"column": "population", "lower": 3, "upper": 1}]},
+     "'bounds[1].upper'", ">= lower"),
+    ({"bounds": [{"column": "population"}]}, "'bounds[0]'", "at least one of"),
+    ({"bounds": [{"upper": 2}]}, "'bounds[0].column'", "weight column"),
+    ({"bounds": [{"column": "population", "upper": 2, "strict": True}]},
+     "'bounds[0].strict'", "allowed fields of 'bounds[0]'"),
+    ({"bounds": {"column": "population"}}, "'bounds'", "array of tables"),
+    ({"data": {"source": "cloud"}}, "'data.source'", "'default', 'nl2024', 'files'"),
+    ({"data": {"source": "files"}}, "'data.units'", "unit file"),
+    ({"data": {"n_units": 1}}, "'data.n_units'", ">= 2"),
+    ({"adjacency": {"contiguity": "bishop"}}, "'adjacency.contiguity'", "'queen', 'rook'"),
+    ({"layers": {"min_share": {"sop": 1.5}}}, "'layers.min_share.sop'", "<= 1.0"),
+    ({"layers": {"use": "sop"}}, "'layers.use'", "list of strings"),
+    ({"locks": {"apart": [["a", "b", "c"]]}}, "'locks.apart[0]'", "pair"),
+    ({"locks": {"together": [["a", 3]]}}, "'locks.together[0][1]'", "string"),
+    ({"locks": {"fixed": {"a": 1}}}, "'locks.fixed.a'", "string"),
+    ({"sector": "hbo"}, "'sector'", "'po', 'vo', 'mbo'"),
+    ({"name": ""}, "'name'", "non-empty string"),
+    ({"objective": 3}, "'objective'", "a table"),
+]
+
+
+@pytest.mark.parametrize(("raw", "field", "allowed"), CASES)
+def test_validation_names_field_value_and_allowed(raw, field, allowed):
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_dict(raw)
+    message = str(info.value)
+    assert field in message
+    assert allowed in message
+
+
+def test_python_construction_is_validated_too():
+    with pytest.raises(ScenarioError, match="'objective.alignment'"):
+        Scenario(objective={"alignment": -1.0})
+    with pytest.raises(ScenarioError, match="'solver.solver'"):
+        Scenario().replace(solver={"solver": "glpk"})
+    with pytest.raises(ScenarioError, match="unknown scenario field 'kk'"):
+        Scenario().replace(kk=3)
+
+
+# ------------------------------------------------------------ landscape/spec
+def test_files_landscape_layers_and_min_share(tmp_path):
+    data = write_grid_files(tmp_path)
+    s = Scenario.from_dict({
+        "data": data, "layers": {"use": ["sop", "amr"], "min_share": {"sop": 0.9}}, "k": 2,
+    })
+    land = s.load_landscape()
+    assert sorted(land.layers) == ["amr", "sop"]
+    assert land.layers["sop"].min_share == 0.9
+    assert land.units.loc["r0c0", "name"] == "Unit r0c0"
+    assert {"population", "pupils_po"} <= set(land.weights)
+
+
+def test_files_paths_relative_to_toml(tmp_path):
+    write_grid_files(tmp_path)
+    (tmp_path / "s.toml").write_text(textwrap.dedent("""
+        k = 2
+        [data]
+        source = "files"
+        units = "units.gpkg"
+        [[data.layer_tables]]
+        name = "sop"
+        path = "sop.csv"
+        """))
+    land = Scenario.from_toml(tmp_path / "s.toml").load_landscape()
+    assert len(land.units) == 12 and list(land.layers) == ["sop"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "allowed"),
+    [
+        ({"layers": {"use": ["sop", "rap_po"]}}, "'layers.use[1]'", "['alliance', 'amr', 'sop']"),
+        ({"layers": {"min_share": {"rmc": 0.5}}}, "'layers.min_share.rmc'", "amr"),
+        ({"objective": {"alignment": 1.0, "reference": "province"}},
+         "'objective.reference'", "'alliance', 'amr', 'sop'"),
+        ({"objective": {"split_layers": {"rap": 1.0}}}, "'objective.split_layers.rap'", "sop"),
+        ({"objective": {"split_by": "pupils_vo"}}, "'objective.split_by'", "pupils_po"),
+        ({"bounds": [{"column": "inwoners", "upper": 3.0}]}, "'bounds[0].column'", "population"),
+        ({"k": 13}, "'k'", "at most the number of units (12)"),
+        ({"locks": {"together": [["r0c0", "X9"]]}}, "'locks.together[0][1]'", "r0c0"),
+        ({"locks": {"fixed": {"X9": "n"}}}, "'locks.fixed.X9'", "unit code"),
+        ({"sector": "vo"}, "'sector'", "pupils_po"),
+    ],
+)
+def test_names_checked_against_landscape(tmp_path, changes, field, allowed):
+    s = Scenario.from_dict({"data": write_grid_files(tmp_path), "k": 2}).replace(**changes)
+    with pytest.raises(ScenarioError) as info:
+        s.load_landscape()
+    assert field in str(info.value) and allowed in str(info.value)
+
+
+def test_to_spec(tmp_path):
+    (tmp_path / "start.csv").write_text("code,region\nr0c0,A\nr0c1,B\n")
+    s = Scenario.from_dict({
+        "k": 3, "sector": "po", "start": "start.csv",
+        "bounds": [{"column": "population", "lower": 0.5, "upper": 2.0, "relative": True}],
+        "objective": {"compactness": 0.1, "stay_close": 0.5},
+        "locks": {"together": [["a", "b"]], "fixed": {"c": "north"}},
+        "adjacency": {"contiguity": "rook", "allow_islands": True},
+    }, base_dir=tmp_path)
+    spec = s.to_spec()
+    assert isinstance(spec, RegionSpec)
+    assert spec.k == 3 and spec.contiguity == "rook" and spec.allow_islands
+    assert spec.bounds[0].relative and spec.bounds[0].upper == 2.0
+    assert spec.objective.split_by == "pupils_po"  # from the sector
+    assert spec.objective.compactness == 0.1
+    assert spec.locks.together == (("a", "b"),) and spec.locks.fixed == {"c": "north"}
+    assert spec.start == {"r0c0": "A", "r0c1": "B"}
+    assert s.solve_kwargs() == {"solver": "highs", "time_limit": 60.0, "threads": None,
+                                "warm_start": True, "msg": False}

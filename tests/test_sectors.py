@@ -1,0 +1,104 @@
+"""Sector variants of landscapes and specs."""
+
+from __future__ import annotations
+
+import functools
+
+import matplotlib
+import pytest
+from conftest import grid_units
+
+from rato_opt import Landscape, Layer
+from rato_opt.exceptions import ColumnError, InputError, LayerError
+from rato_opt.metrics import objective_terms
+from rato_opt.sectors import SECTORS, Sector, get_sector, sector_landscape, sector_spec
+from rato_opt.spec import Bound, Objective, RegionSpec
+
+matplotlib.use("Agg")
+
+
+@functools.lru_cache(maxsize=1)
+def land() -> Landscape:
+    """1 × 4 strip with pupils per sector and every kind of layer::
+
+        r0c0 r0c1 r0c2 r0c3
+    """
+    units = grid_units(1, 4, weights={"pupils_po": [10, 20, 30, 40], "pupils_vo": [1, 2, 3, 4],
+                                      "pupils_mbo": [5, 0, 5, 0]})
+    codes = list(units.index)
+    halves = {c: ("w" if i < 2 else "e") for i, c in enumerate(codes)}
+    layers = [Layer.from_partition(name, halves)
+              for name in ("rap_po", "rap_vo", "rap_so", "sop", "alliance", "amr")]
+    return Landscape(units, layers, name="strip")
+
+
+def test_sector_table():
+    assert set(SECTORS) == {"po", "vo_mbo", "cross"}
+    assert SECTORS["po"].weight == "pupils_po"
+    assert SECTORS["vo_mbo"].columns == ("pupils_vo", "pupils_mbo")
+    assert get_sector(SECTORS["cross"]) is SECTORS["cross"]
+    with pytest.raises(InputError, match="choose one of"):
+        get_sector("hbo")
+
+
+def test_po_landscape_keeps_its_layers():
+    po = sector_landscape(land(), "po")
+    assert sorted(po.layers) == ["alliance", "amr", "rap_po", "sop"]
+    assert "rap_vo" not in po.layers and "rap_so" not in po.layers
+    assert list(po.units.columns) == list(land().units.columns)
+    assert po.name == "strip [po]"
+
+
+def test_vo_mbo_adds_a_summed_weight():
+    vo = sector_landscape(land(), "vo_mbo")
+    assert vo.units["pupils_vo_mbo"].tolist() == [6, 2, 8, 4]
+    assert sorted(vo.layers) == ["alliance", "amr", "rap_vo", "sop"]
+    assert "pupils_vo_mbo" not in land().units.columns  # the input is not changed
+    assert list(vo.units.columns)[-1] == "geometry"
+
+
+def test_cross_keeps_every_rap_layer():
+    cross = sector_landscape(land(), "cross")
+    assert cross.units["pupils_total"].tolist() == [16, 22, 38, 44]
+    assert sorted(cross.layers) == ["alliance", "amr", "rap_po", "rap_so", "rap_vo", "sop"]
+    assert SECTORS["cross"].layers_in(land()) == ["rap_po", "rap_so", "rap_vo", "sop"]
+
+
+def test_missing_columns_and_layers_are_named():
+    units = land().units.drop(columns="pupils_mbo")
+    with pytest.raises(ColumnError, match=r"\['pupils_mbo'\]"):
+        sector_landscape(Landscape(units, land().layers), "vo_mbo")
+    no_rap = land().select(["sop", "amr"])
+    with pytest.raises(LayerError, match=r"\['rap_po', 'alliance'\]"):
+        sector_landscape(no_rap, "po")
+    assert sorted(sector_landscape(no_rap, "po", strict=False).layers) == ["amr", "sop"]
+
+
+def test_sector_spec_sets_objective():
+    base = RegionSpec(k=2, bounds=[Bound("pupils_po", upper=100)],
+                      objective=Objective(split_layers={"sop": 0.5, "rap_vo": 3.0}))
+    spec = sector_spec(base, "po")
+    assert spec.objective.split_by == "pupils_po"
+    assert spec.objective.split_layers == {"rap_po": 1.0, "sop": 0.5}
+    assert spec.objective.alliance_layer == "alliance"
+    assert spec.k == 2 and spec.bounds == base.bounds
+    cross = sector_spec(RegionSpec(), "cross", land())
+    assert cross.objective.split_layers == {"rap_po": 1.0, "rap_so": 1.0, "rap_vo": 1.0, "sop": 1.0}
+    assert sector_spec(RegionSpec(), "cross").objective.split_layers == {
+        "rap_po": 1.0, "rap_vo": 1.0, "sop": 1.0}
+    custom = Sector("so", ("pupils_po",), "pupils_po", ("rap_so",), alliance_layer="x")
+    assert sector_spec(RegionSpec(), custom, land()).objective.alliance_layer is None
+
+
+def test_sector_variants_score():
+    """Plan r0c0 | r0c1 r0c2 r0c3: rap_vo 'w' = {r0c0 (6), r0c1 (2)} loses 2 of 8 vo+mbo
+    pupils; sop likewise; 'e' (12) is whole. split = 2/20 + 2/20 over the two layers."""
+    vo = sector_landscape(land(), "vo_mbo")
+    spec = sector_spec(RegionSpec(objective=Objective(alliance=1.0, alliance_layer="alliance")),
+                       "vo_mbo", vo)
+    codes = list(vo.codes)
+    plan = {codes[0]: "A", codes[1]: "B", codes[2]: "B", codes[3]: "B"}
+    terms = objective_terms(vo, plan, spec)
+    assert terms["split"] == pytest.approx(2 / 20 + 2 / 20)
+    # alliance: region A = {r0c0} in 'w'; B = {r0c1 (w), r0c2, r0c3 (e)}: 2 of 14 outside
+    assert terms["alliance"] == pytest.approx(2 / 20)
