@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> dict:
         plan.rename_axis("code").reset_index().to_csv(path, index=False)
         paths.append(path)
 
-    result = compare_plan_files(paths, out / "comparison", scenario=scenario)
+    result = compare_plan_files(paths, out / "comparison", scenario=scenario, maps=("png",))
     for name, metrics in result["metrics"].items():
         print(f"{name:10s} regions {metrics['n_regions']:3d}  objective {metrics['objective']:.4f}")
     for pair in result["similarity"]:

@@ -304,7 +304,8 @@ def _k_reasons(ctx: _Context) -> list[str]:
             k = ctx.klo
             lo, hi = ctx.m_range(weights, size, k, exempt=exempt)
             totals = ", ".join(f"{c} {_fmt(v)}" for c, v in weights.items())
-            kind = "the largest component" if i == 0 else "a part of the unit graph no link joins"
+            kind = ("the largest component" if i == 0
+                    else "a part of the unit graph that no link joins to the rest")
             detail = f"it needs at least {lo} region(s) but can hold at most {hi}"
             if hi < 1:
                 lows = [f"{ctx.describe(b, 'lower', k)} on {b.column}" for b in spec.bounds

@@ -94,8 +94,8 @@ def _raw_assignment(assignment: pd.Series | Mapping[str, Any] | None) -> pd.Seri
 
 
 def _unit_label(landscape: Landscape, code: str) -> str:
-    names = landscape.units["name"]
-    name = names.get(code, code)
+    """``"Name (code)"``, or just the code when the name is the code."""
+    name = landscape.units["name"].get(code, code)
     return code if name == code else f"{name} ({code})"
 
 
@@ -356,6 +356,24 @@ def island_regions(region: pd.Series, graph: nx.Graph) -> set[str]:
 
     With ``RegionSpec.allow_islands`` such regions (e.g. a Wadden island without a
     ferry link) are exempt from lower bounds and ``min_units``.
+
+    Parameters
+    ----------
+    region : Series
+        Unit code -> region id.
+    graph : networkx.Graph
+        Unit graph (with links).
+
+    Returns
+    -------
+    set of str
+
+    Examples
+    --------
+    >>> import networkx as nx, pandas as pd
+    >>> g = nx.Graph([("a", "b")]); g.add_node("i")
+    >>> island_regions(pd.Series({"a": "R1", "b": "R1", "i": "R2"}), g)
+    {'R2'}
     """
     from .graph import components
 
@@ -478,7 +496,10 @@ def verify_plan(
         if len(pieces) > 1:
             contiguous = False
             pieces = sorted(pieces, key=lambda p: (-len(p), p[0]))
-            shown = " | ".join(_listing(p, 6) for p in pieces[:6])
+            shown = " | ".join(
+                ", ".join(_unit_label(landscape, c) for c in p) if len(p) <= 3 else _listing(p, 6)
+                for p in pieces[:6]
+            )
             problems.append(f"region {r} is not connected: {len(pieces)} parts: {shown}"
                             + (" | ..." if len(pieces) > 6 else ""))
 
@@ -638,8 +659,9 @@ class Plan:
     ----------
     assignment : Series
         Index every unit code of the landscape once (in landscape order), values region
-        id (``"R01"`` ...), NaN for a unit without region (no solution, or an
-        incomplete scored map); named ``"region"``.
+        id (``"R01"`` ...), NaN for a unit without region (an incomplete scored map);
+        named ``"region"``. Empty when there is no solution (``"infeasible"``,
+        ``"not_solved"``).
     regions : DataFrame
         See :func:`region_table`.
     objective : float
@@ -747,7 +769,8 @@ class Plan:
         landscape : Landscape
         assignment : Series or mapping, or None
             Unit code -> region id (any labels). ``None`` or empty for no solution
-            (e.g. status ``"infeasible"``): terms and objective are then NaN and the
+            (e.g. status ``"infeasible"``): the plan's assignment is then empty, its
+            region table has no rows, terms and objective are NaN and the
             verification fails.
         spec : RegionSpec, optional
             The specification solved or checked; defaults to ``RegionSpec()``.
@@ -798,7 +821,10 @@ class Plan:
             regions = _empty_regions(landscape)
             objective = float("nan")
         metrics["covered_share"] = len(clean) / len(landscape.codes) if len(landscape.codes) else 0.0
-        full = clean.reindex(landscape.codes).astype(object).rename("region")
+        if len(clean):
+            full = clean.reindex(landscape.codes).astype(object).rename("region")
+        else:  # no solution: an empty assignment
+            full = pd.Series([], index=pd.Index([], dtype=object), dtype=object, name="region")
         full.index.name = "code"
         return cls(
             assignment=full,

@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.affinity
 
 from .colouring import (
     check_assignment,
@@ -241,6 +242,8 @@ def _add_polygons(
         coll.set_hatch(hatch)
         if hatchcolor is not None and hasattr(coll, "set_hatchcolor"):
             coll.set_hatchcolor(hatchcolor)
+        elif hatchcolor is not None:  # matplotlib < 3.10 draws hatches in the edge colour
+            coll.set_edgecolor(hatchcolor)
         if hatch_linewidth is not None and hasattr(coll, "set_hatch_linewidth"):
             coll.set_hatch_linewidth(hatch_linewidth)
     coll.set_gid(gid)
@@ -513,7 +516,7 @@ def _fit_label(text: str, room: float, wrap: int) -> tuple[str, float]:
     candidate wrappings the one allowing the largest font wins, ties to fewer lines.
     """
     candidates = [text]
-    for width in (wrap, max(6, wrap * 2 // 3)):
+    for width in (wrap, max(6, wrap * 2 // 3), max(5, wrap // 2)):
         wrapped = _wrap(text, width)
         if wrapped not in candidates:
             candidates.append(wrapped)
@@ -546,18 +549,22 @@ def _draw_labels(
     colours: Mapping[str, str] | None = None,
     wrap: int = 14,
     avoid_overlap: bool = True,
+    relocate: bool = False,
 ) -> list[Text]:
     """Label each geometry at the centre of its largest inscribed circle.
 
     The font size follows the room there (the circle's diameter, times 1.6, should hold
     the longest line), clipped to ``[min_fontsize, max_fontsize]``; labels whose boxes
-    overlap are shrunk, then nudged, a few times.
+    overlap are shrunk, then nudged, a few times. With ``relocate`` (for a partition, e.g.
+    regions), labels that spill over other regions are first moved to nearby free space
+    (see :func:`_relocate`).
     """
     import matplotlib.patheffects as pe
 
     scale = _points_per_unit(ax)
     texts: list[Text] = []
     anchors: list[tuple[float, float]] = []
+    keys: list[str] = []
     for key, geom in geoms.items():
         x, y, r = _label_anchor(geom)
         if not np.isfinite(x):
@@ -581,17 +588,79 @@ def _draw_labels(
         t.set_in_layout(False)
         texts.append(t)
         anchors.append((x, y))
+        keys.append(key)
+    if relocate and len(texts):
+        _relocate(ax, texts, keys, geoms)
     if avoid_overlap and len(texts) > 1:
         _declutter(ax, texts, min_fontsize)
-        # a label pushed away from its region gets a thin leader line to it
-        for t, (x, y) in zip(texts, anchors, strict=True):
-            tx, ty = t.get_position()
-            if np.hypot(tx - x, ty - y) * scale > 0.9 * t.get_fontsize():
-                ax.plot([x, tx], [y, ty], color="#444444", linewidth=0.5, zorder=8,
-                        solid_capstyle="round", gid="leader")
-                ax.plot([x], [y], marker="o", markersize=1.6, color="#444444", zorder=8,
-                        gid="leader")
+    # a label moved away from its region gets a thin leader line to it
+    for t, (x, y) in zip(texts, anchors, strict=True):
+        tx, ty = t.get_position()
+        if np.hypot(tx - x, ty - y) * scale > 0.9 * t.get_fontsize():
+            ax.plot([x, tx], [y, ty], color="#444444", linewidth=0.5, zorder=8,
+                    solid_capstyle="round", gid="leader")
+            ax.plot([x], [y], marker="o", markersize=1.6, color="#444444", zorder=8,
+                    gid="leader")
     return texts
+
+
+def _data_box(ax: Axes, text: Text) -> shapely.Polygon:
+    bb = text.get_window_extent()
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
+    return shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def _relocate(ax: Axes, texts: list[Text], keys: list[str], shapes: gpd.GeoSeries) -> None:
+    """Move labels that spill over other regions to a nearby spot that does not.
+
+    A label's cost is the share of its box lying over *other* regions or other labels
+    (or outside the map); empty space (sea) and its own region are free. Labels of the
+    smallest size (those that did not fit) costing more than 0.35 try 48 positions around
+    their anchor (12 directions × 4 distances) and move to the cheapest one when it is
+    clearly better; a leader line is drawn later.
+    """
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    frame = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    tol = 2e-3 * max(abs(x1 - x0), abs(y1 - y0))
+    simple = shapely.simplify(shapes.to_numpy(), tol, preserve_topology=True)
+    position = {k: i for i, k in enumerate(shapes.index)}
+    tree = shapely.STRtree(simple)
+    boxes = [_data_box(ax, t) for t in texts]
+
+    def cost(i: int, box: shapely.Polygon) -> float:
+        near = tree.query(box)
+        own = position[keys[i]]
+        foreign = sum(shapely.area(shapely.intersection(simple[j], box)) for j in near
+                      if j != own)
+        labels = sum(shapely.area(shapely.intersection(b, box)) for j, b in enumerate(boxes)
+                     if j != i)
+        outside = box.area - shapely.area(shapely.intersection(frame, box))
+        return float(foreign + 3 * labels + 5 * outside) / max(box.area, 1e-12)
+
+    smallest = min(t.get_fontsize() for t in texts)
+    for i, t in enumerate(texts):
+        if t.get_fontsize() > smallest + 1e-9:
+            continue  # larger labels fit their region by construction
+        box = boxes[i]
+        now = cost(i, box)
+        if now <= 0.35:
+            continue
+        bx0, by0, bx1, by1 = box.bounds
+        w, h = bx1 - bx0, by1 - by0
+        best = (now, 0.0, 0.0)
+        for dist in (0.6, 0.9, 1.3, 1.8):
+            for angle in np.deg2rad(np.arange(0, 360, 30)):
+                dx = np.cos(angle) * dist * (w / 2 + h / 2)
+                dy = np.sin(angle) * dist * (h / 2 + w / 6)
+                moved = shapely.affinity.translate(box, dx, dy)
+                c = cost(i, moved) + 0.04 * dist
+                if c < best[0]:
+                    best = (c, dx, dy)
+        if best[0] < now - 0.15:
+            tx, ty = t.get_position()
+            t.set_position((tx + best[1], ty + best[2]))
+            boxes[i] = shapely.affinity.translate(box, best[1], best[2])
 
 
 def _declutter(ax: Axes, texts: list[Text], min_fontsize: float, rounds: int = 6) -> None:
@@ -838,7 +907,7 @@ def plot_layer(
         names = lay.collaborations["name"].astype(str).to_dict()
         _draw_labels(
             ax, gpd.GeoSeries(anchors, crs=units.crs), names, min_fontsize=5.5,
-            max_fontsize=8.5, colours={c: _darker(colours[c], 0.45) for c in chosen},
+            max_fontsize=8.5, colours={c: _darker(colours[c], 0.3) for c in chosen},
         )
     return ax
 
@@ -1226,14 +1295,15 @@ def plot_regions(
 
     Examples
     --------
-    >>> import pandas as pd, geopandas as gpd
+    >>> import pandas as pd, geopandas as gpd, networkx as nx
     >>> from matplotlib.figure import Figure
     >>> from shapely import box
     >>> from rato_opt import validate_units
     >>> units = validate_units(gpd.GeoDataFrame({"code": list("abcd")},
     ...     geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs="EPSG:28992"), code="code")
     >>> plan = pd.Series({"a": "R1", "b": "R1", "c": "R2", "d": "R2"})
-    >>> ax = plot_regions(units, plan, ax=Figure().subplots(), names={"R1": "West"})
+    >>> graph = nx.path_graph(["a", "b", "c", "d"])  # default: build_graph(units)
+    >>> ax = plot_regions(units, plan, ax=Figure().subplots(), graph=graph, names={"R1": "West"})
     >>> sorted(t.get_text() for t in ax.texts if t.get_gid() == "label")
     ['R2', 'West']
     """
@@ -1306,7 +1376,7 @@ def plot_regions(
         label_of = pd.Series(names).astype(str).to_dict() if names is not None else {}
         _draw_labels(
             ax, regions, {r: label_of.get(r, r) for r in regions.index},
-            min_fontsize=min_fontsize, max_fontsize=max_fontsize,
+            min_fontsize=min_fontsize, max_fontsize=max_fontsize, relocate=True,
         )
     return ax
 
@@ -1539,14 +1609,14 @@ def small_multiples(
 
     Examples
     --------
-    >>> import pandas as pd, geopandas as gpd, matplotlib.pyplot as plt
+    >>> import pandas as pd, geopandas as gpd, matplotlib.pyplot as plt, networkx as nx
     >>> from shapely import box
     >>> from rato_opt import validate_units
     >>> units = validate_units(gpd.GeoDataFrame({"code": list("abcd")},
     ...     geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs="EPSG:28992"), code="code")
     >>> plans = {"twee": pd.Series(dict(zip("abcd", ["1", "1", "2", "2"]))),
     ...          "drie": pd.Series(dict(zip("abcd", ["1", "2", "3", "3"])))}
-    >>> fig = small_multiples(units, plans, ncols=2)
+    >>> fig = small_multiples(units, plans, ncols=2, graph=nx.path_graph(list("abcd")))
     >>> [ax.get_title(loc="left") for ax in fig.axes]
     ["twee\\n2 regio's", "drie\\n3 regio's"]
     >>> plt.close(fig)

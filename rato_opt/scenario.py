@@ -23,6 +23,7 @@ Relative paths are relative to the directory of the TOML file.
     # min_units = 2                   # units per region
     # max_units = 60
     start = "plans/current.csv"       # a plan (unit code, region) to warm-start / stay close to
+    # start_layer = "amr"             # ... or a partition layer of the data as that plan
 
     [data]
     source = "default"                # "default" | "nl2024" | "files"
@@ -580,7 +581,12 @@ class Scenario:
     locks : LockSpec
         Planner's locks.
     start : str, optional
-        Path of a plan file (see :func:`rato_opt.export.read_plan`).
+        Path of a plan file (see :func:`rato_opt.export.read_plan`): the plan
+        to warm-start from and, with ``objective.stay_close``, to stay close to.
+    start_layer : str, optional
+        Instead of ``start``: a layer of the data whose collaborations form the
+        start plan (each unit in its collaboration of largest share), e.g.
+        ``"amr"`` to start from the arbeidsmarktregio's.
     solver : SolverSettings
         Solver settings.
     base_dir : str, optional
@@ -613,6 +619,7 @@ class Scenario:
     objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     locks: LockSpec = field(default_factory=LockSpec)
     start: str | None = None
+    start_layer: str | None = None
     solver: SolverSettings = field(default_factory=SolverSettings)
     base_dir: str | None = field(default=None, compare=False, repr=False)
 
@@ -658,8 +665,13 @@ class Scenario:
             raise _fail("bounds", bounds, "an array of tables ([[bounds]])")
         kw["bounds"] = tuple(_section(BoundSpec, b, f"bounds[{i}]") for i, b in enumerate(bounds))
         kw["start"] = _path(raw.get("start"), "start")
-        if kw["objective"].stay_close > 0 and kw["start"] is None:
-            raise _fail("start", None, "a plan file, since objective.stay_close > 0")
+        kw["start_layer"] = _str(raw.get("start_layer"), "start_layer", nullable=True)
+        if kw["start"] is not None and kw["start_layer"] is not None:
+            raise _fail("start_layer", kw["start_layer"], "nothing when 'start' is given (one of both)")
+        if kw["objective"].stay_close > 0 and kw["start"] is None and kw["start_layer"] is None:
+            raise _fail(
+                "start", None, "a plan file (or start_layer), since objective.stay_close > 0"
+            )
         obj = object.__new__(cls)
         for f in dataclasses.fields(cls):
             object.__setattr__(obj, f.name, kw.get(f.name))
@@ -850,6 +862,8 @@ class Scenario:
         if o.split_by is not None and o.split_by not in weights:
             raise _fail("objective.split_by", o.split_by, f"one of the weight columns {weights}")
         self.split_by(landscape)
+        if self.start_layer is not None and self.start_layer not in landscape.layers:
+            raise _fail("start_layer", self.start_layer, f"one of the layers {layers}")
         for i, b in enumerate(self.bounds):
             if b.column not in weights:
                 raise _fail(f"bounds[{i}].column", b.column, f"one of the weight columns {weights}")
@@ -876,8 +890,22 @@ class Scenario:
                 raise _fail(f"locks.fixed.{c}", c, f"a unit code of the data (e.g. {codes[0]})")
 
     # ------------------------------------------------------------------- spec
-    def start_plan(self):
-        """The start plan (unit code -> region) read from :attr:`start`, or None."""
+    def start_plan(self, landscape: Landscape | None = None):
+        """The start plan (unit code -> region): read from :attr:`start`, or built
+        from :attr:`start_layer` of ``landscape``; None when neither is set."""
+        if self.start_layer is not None:
+            if landscape is None:
+                raise ScenarioError(
+                    f"scenario {self.name!r} starts from layer {self.start_layer!r}: pass the "
+                    "landscape, e.g. scenario.to_spec(scenario.load_landscape())"
+                )
+            if self.start_layer not in landscape.layers:
+                raise _fail("start_layer", self.start_layer, f"one of the layers {sorted(landscape.layers)}")
+            share = landscape.layers[self.start_layer].share().reset_index()
+            best = share.sort_values(["unit", "share", "collaboration"],
+                                     ascending=[True, False, True])
+            best = best.drop_duplicates("unit").set_index("unit")["collaboration"]
+            return best.rename("region").rename_axis("code").astype(str)
         if self.start is None:
             return None
         from .export import read_plan
@@ -915,7 +943,7 @@ class Scenario:
                 alliance_hard=o.alliance_hard,
                 stay_close=o.stay_close,
             )
-            start = self.start_plan()
+            start = self.start_plan(landscape)
             return RegionSpec(
                 k=self.k,
                 k_min=self.k_min,

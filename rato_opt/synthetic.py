@@ -68,6 +68,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from .exceptions import InputError
 from .graph import build_graph, components
@@ -309,7 +311,6 @@ class _Geography:
     geoms: np.ndarray  # polygons, one per unit
     region: np.ndarray  # "main", "island" or "strip" per unit
     cities: np.ndarray  # x, y, amplitude, sigma
-    spacing: float  # typical unit width (m)
 
 
 def _geography(n: int, seed: int, islands: bool) -> _Geography:
@@ -356,8 +357,7 @@ def _geography(n: int, seed: int, islands: bool) -> _Geography:
         seeds = np.column_stack([xs, np.full(n_strip, c.y) + irng.normal(0, 500, n_strip)])
         geoms.extend(_voronoi_tiles(seeds, strip, lloyd=0))
         region.extend(["strip"] * n_strip)
-    spacing = float(np.sqrt(mainland.area / max(n_main, 1)))
-    return _Geography(np.array(geoms, dtype=object), np.array(region), cities, spacing)
+    return _Geography(np.array(geoms, dtype=object), np.array(region), cities)
 
 
 # --------------------------------------------------------------------------- weights
@@ -462,22 +462,17 @@ def _connected(adj: list[list[int]], members: Sequence[int]) -> bool:
     return len(seen) == len(inside)
 
 
-def _hops(adj: list[list[int]], source: int, allowed: np.ndarray) -> np.ndarray:
-    """Breadth-first hop distance from ``source`` within ``allowed`` (inf elsewhere)."""
-    dist = np.full(len(adj), np.inf)
-    dist[source] = 0
-    frontier = [source]
-    d = 0
-    while frontier:
-        d += 1
-        nxt = []
-        for v in frontier:
-            for u in adj[v]:
-                if allowed[u] and dist[u] == np.inf:
-                    dist[u] = d
-                    nxt.append(u)
-        frontier = nxt
-    return dist
+def _hop_matrix(adj: list[list[int]], comp: list[int]) -> sparse.csr_matrix:
+    """Unweighted adjacency matrix of the subgraph induced by ``comp`` (local positions)."""
+    local = {v: i for i, v in enumerate(comp)}
+    rows, cols = [], []
+    for v in comp:
+        for u in adj[v]:
+            if u in local:
+                rows.append(local[v])
+                cols.append(local[u])
+    data = np.ones(len(rows))
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(comp), len(comp)))
 
 
 def _largest_remainder(sizes: Sequence[float], k: int, minimum: int = 1) -> list[int]:
@@ -522,20 +517,28 @@ def _grow_partition(
         return labels
     ks = _largest_remainder([w[c].sum() + 1e-9 for c in comps], k)
     ks = [min(kc, len(c)) for kc, c in zip(ks, comps, strict=True)]
+    # Parts a small component cannot hold go to the components with room left.
+    spare = max(k, len(comps)) - sum(ks)
+    for i in np.argsort([-len(c) for c in comps], kind="stable"):
+        extra = min(spare, len(comps[i]) - ks[i])
+        ks[i] += extra
+        spare -= extra
     tie = rng.random(n)
     next_label = 0
     for comp, kc in zip(comps, ks, strict=True):
         in_comp = np.zeros(n, bool)
         in_comp[comp] = True
         comp_arr = np.array(comp)
-        seeds = [int(comp_arr[rng.integers(len(comp_arr))])]
-        nearest = _hops(adj, seeds[0], in_comp)
+        hops = _hop_matrix(adj, comp)
+        first = int(rng.integers(len(comp_arr)))
+        seeds = [int(comp_arr[first])]
+        nearest = csgraph.shortest_path(hops, unweighted=True, indices=first)
         while len(seeds) < kc:
-            p = nearest[comp_arr] ** 2
+            p = nearest**2
             p = p / p.sum()
-            s = int(comp_arr[rng.choice(len(comp_arr), p=p)])
-            seeds.append(s)
-            nearest = np.minimum(nearest, _hops(adj, s, in_comp))
+            j = int(rng.choice(len(comp_arr), p=p))
+            seeds.append(int(comp_arr[j]))
+            nearest = np.minimum(nearest, csgraph.shortest_path(hops, unweighted=True, indices=j))
         total = w[comp_arr].sum()
         targets = rng.lognormal(0.0, spread, kc)
         targets = targets / targets.sum() * total
@@ -617,19 +620,18 @@ class _Context:
     _white: np.ndarray | None = None
     _province: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        self.codes = self.units.index.to_numpy(dtype=object)
+        self.area = shapely.area(self.units.geometry.to_numpy())
+        self.population = (
+            self.units["population"].to_numpy(dtype=float)
+            if "population" in self.units
+            else np.ones(len(self.units))
+        )
+
     @property
     def n(self) -> int:
         return len(self.adj)
-
-    @property
-    def codes(self) -> np.ndarray:
-        return self.units.index.to_numpy()
-
-    @property
-    def population(self) -> np.ndarray:
-        if "population" in self.units:
-            return self.units["population"].to_numpy(dtype=float)
-        return np.ones(self.n)
 
     def white(self) -> np.ndarray:
         """Mask of the witte vlekken: units left out of every rap/sop collaboration."""
@@ -821,7 +823,7 @@ def _blob(ctx: _Context, core: list[int], allowed: np.ndarray) -> shapely.Geomet
     a quarter of the typical width of the units around the core; geometry is
     simplified first (well within the margin) to keep detailed real maps fast.
     """
-    area = shapely.area(ctx.units.geometry.to_numpy())
+    area = ctx.area
     near = sorted({u for v in core for u in ctx.adj[v] if allowed[u]} | set(core))
     d = 0.25 * float(np.sqrt(np.median(area[near])))
     geoms = ctx.units.geometry.to_numpy()
@@ -914,8 +916,9 @@ def make_country(n_units: int = 340, *, seed: int = 2026, islands: bool = True) 
     the national alliances cover every unit; ask for the collaboration layers,
     ``white_spots(land, layers=["rap_po", "rap_vo", "sop"])``, to see the
     witte vlekken. Names are invented from syllables; any likeness to a real
-    place is chance. Cost is dominated by the unit graph and the SO&P polygon
-    overlay: about 1 s for 340 units, 10–15 s for 4,000.
+    place is chance. Cost is dominated by the unit graph and the SO&P polygons:
+    about 1–2 s for 340 units, 2–4 s for 1,000 and 10–15 s for 4,000 (plus a
+    one-off few seconds to import libpysal).
 
     Examples
     --------
@@ -937,7 +940,7 @@ def make_country(n_units: int = 340, *, seed: int = 2026, islands: bool = True) 
     xy = shapely.get_coordinates(shapely.point_on_surface(geo.geoms))
     order = np.lexsort((xy[:, 0], -np.floor(xy[:, 1] / 25_000)))
     geoms, region = geo.geoms[order], geo.region[order]
-    geo = _Geography(geoms, region, geo.cities, geo.spacing)
+    geo = _Geography(geoms, region, geo.cities)
     width = max(4, len(str(n)))
     codes = [f"SU{i:0{width}d}" for i in range(1, n + 1)]
     names = _invent_names(_rng(seed, "names"), n)

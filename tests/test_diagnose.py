@@ -105,7 +105,7 @@ def test_relative_bounds_that_exclude_the_mean():
 
 def test_island_too_small_for_a_lower_bound():
     reason = one(precheck(islands(), RegionSpec(k=2, bounds=[Bound("population", lower=4)])))
-    assert reason.startswith("a part of the unit graph no link joins, i (1 unit, population 1)")
+    assert reason.startswith("a part of the unit graph that no link joins to the rest, i (1 unit, population 1)")
     assert "too small for one region (lower bound 4 on population)" in reason
     assert "allow_islands=True" in reason
     # with allow_islands the island is a region of its own, exempt from lower bounds
@@ -122,7 +122,7 @@ def test_component_that_cannot_be_divided_into_whole_regions():
     reasons = precheck(islands((5, 5, 5, 5)), spec)
     assert any(r.startswith("the largest component, a, b, c (3 units, population 15)")
                and "needs at least 3 region(s) but can hold at most 2" in r for r in reasons)
-    assert any(r.startswith("a part of the unit graph no link joins, i") for r in reasons)
+    assert any(r.startswith("a part of the unit graph that no link joins to the rest, i") for r in reasons)
 
 
 def test_components_need_more_regions_than_k():
@@ -214,3 +214,45 @@ def test_input_errors_are_not_infeasibility():
 def test_feasible_k_range_on_grid():
     assert feasible_k_range(grid(), RegionSpec(bounds=[Bound("population", 10, 15)])) == [3, 4]
     assert feasible_k_range(grid(), RegionSpec(min_units=2, max_units=4)) == [3, 4]
+
+
+# --------------------------------------------------------------------------- real map
+@pytest.fixture(scope="module")
+def real_population(real_data):
+    from rato_opt.graph import graph_from_landscape
+    from rato_opt.units import join_weights, read_units
+
+    units = read_units(real_data / "cbs_gemeente_2024_gegeneraliseerd.geojson", code="statcode",
+                       name="statnaam")
+    kern = gpd.read_file(real_data / "cbs_wijkbuurtkaart_gemeenten_2024_kerncijfers.geojson",
+                         ignore_geometry=True, columns=["gemeentecode", "aantal_inwoners"])
+    kern = kern[kern["gemeentecode"] != "GM0998"]
+    units = join_weights(units, kern, on="gemeentecode", columns=["aantal_inwoners"],
+                         rename={"aantal_inwoners": "population"})
+    links = pd.read_csv(real_data / "water_links_2024.csv")
+    linked = Landscape(units, {}, links=links)
+    bare = Landscape(units, {})
+    return linked, graph_from_landscape(linked), bare, graph_from_landscape(bare)
+
+
+def test_real_map_heavy_cities_and_islands(real_population):
+    linked, graph, bare, bare_graph = real_population
+    spec = RegionSpec(k=35, bounds=[Bound("population", upper=640_000)])
+    reasons = precheck(linked, spec, graph)
+    assert reasons[0].startswith(
+        "Amsterdam (GM0363) has population 931,298 > upper bound 640,000")
+    assert reasons[1].startswith("Rotterdam (GM0599) has population 670,610")
+    assert len(reasons) == 2
+    bounds = [Bound("population", 300_000, 1_000_000)]
+    assert precheck(linked, RegionSpec(k=20, bounds=bounds), graph) == []
+    assert precheck(linked, RegionSpec(k=15, bounds=bounds), graph) == [
+        "k=15 cannot work: k=15 regions with upper bound 1,000,000 on population hold at most "
+        "15,000,000, but the total is 17,942,942; k in 18..59 would work"]
+    islands_reasons = precheck(bare, RegionSpec(bounds=[Bound("population", lower=100_000)]),
+                               bare_graph)
+    named = " ".join(islands_reasons)
+    for island in ("Texel (GM0448)", "Ameland (GM0060)", "Schiermonnikoog (GM0088)",
+                   "Terschelling (GM0093), Vlieland (GM0096)"):
+        assert island in named
+    assert "Sluis" not in named  # Zeeuws-Vlaanderen holds more than 100,000 people
+    assert precheck(linked, RegionSpec(bounds=[Bound("population", lower=100_000)]), graph) == []

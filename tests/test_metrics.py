@@ -303,3 +303,18 @@ def test_one_region_has_no_cut_and_singletons_cut_everything():
     assert objective_terms(land, singles, spec, graph)["compactness"] == pytest.approx(1.0)
     # every collaboration with two or more members is split when every unit is alone
     assert split_cost(land.layers["rap_po"], singles) == pytest.approx((6 - 1 + 3 - 1) / 9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=9, max_size=9), st.integers(0, 3))
+def test_split_is_zero_for_the_layer_itself(values, shift):
+    """A plan equal to a partition layer (under any relabelling) splits nothing."""
+    land, _ = grid33()
+    partition = dict(zip(CODES33, values, strict=True))
+    layer = Layer.from_partition("amr", partition)
+    plan = {c: f"plan{v + shift}" for c, v in partition.items()}
+    w = land.units["population"].astype(float)
+    assert split_cost(layer, plan) == 0.0
+    assert split_cost(layer, plan, w) == 0.0
+    table = split_table(layer, plan, w)
+    assert (table["regions"] == 1).all() and (table["share_outside"] == 0).all()

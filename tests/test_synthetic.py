@@ -290,7 +290,7 @@ def _grid_adjacency(rows, cols):
     return [sorted(a) for a in adj]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     rows=st.integers(1, 7),
     cols=st.integers(1, 7),

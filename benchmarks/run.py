@@ -1,0 +1,475 @@
+"""Benchmark the rato_opt optimiser against the baselines a user would use instead.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--instances NAME ...] [--methods NAME ...]
+                             [--time-limit S] [--out benchmarks/RESULTS.md]
+
+Every (instance, method) pair runs in a fresh forked worker with the instance's
+time limit as wall-clock budget (model building included); results are scored with
+rato_opt's own objective (:func:`rato_opt.plan.score_plan`) and verifier in the
+parent. Progress traces go to ``benchmarks/out/`` (git-ignored); the markdown report
+(machine, versions, results, ratios, targets) goes to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import json
+import math
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+from benchmarks import baselines as bl  # noqa: E402
+from benchmarks.instances import Instance, get_instances, instance_names  # noqa: E402
+from benchmarks.measure import run_isolated  # noqa: E402
+
+__all__ = ["METHODS", "main", "run_benchmark", "run_method", "machine_info"]
+
+#: Every method, in run order. ``naive_cbc`` exists but is not in the default set.
+METHODS = (
+    "ours_highs",
+    "ours_cbc",
+    "naive_highs",
+    "spopt_skater",
+    "spopt_azp",
+    "spopt_region_kmeans",
+    "spopt_maxp",
+)
+EXTRA_METHODS = ("naive_cbc", "ours_highs_cuts")
+
+#: Solver threads for every solver call (same for all methods).
+THREADS = 1
+#: The naive model is not built above this many constraints (PuLP needs ~1 KB each).
+NAIVE_MAX_CONSTRAINTS = 3_000_000
+
+OUT_DIR = _ROOT / "benchmarks" / "out"
+
+
+# ----------------------------------------------------------------------------- workers
+def _progress_recorder(t0: float, events: list[dict]):
+    def record(d: dict) -> None:
+        events.append({"t": time.perf_counter() - t0, **{k: d.get(k) for k in d}})
+
+    return record
+
+
+def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") -> dict:
+    from rato_opt.model import build_model
+    from rato_opt.solve import solve
+
+    t0 = time.perf_counter()
+    events: list[dict] = []
+    model = build_model(inst.landscape, inst.spec, graph=graph, formulation=formulation)
+    build_s = time.perf_counter() - t0
+    remaining = max(inst.time_limit - build_s, 1.0)
+    log_text = ""
+    if solver == "cbc":
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            plan = solve(model, solver="cbc", time_limit=remaining, threads=THREADS, msg=True)
+        log_text = buf.getvalue()
+        end = time.perf_counter() - t0
+        parsed = bl.parse_cbc_log(log_text)
+        mw = re.search(r"Wallclock seconds\):\s+([\d.]+)", log_text)
+        cbc_wall = float(mw.group(1)) if mw else None
+        offset = end - cbc_wall if cbc_wall is not None else build_s
+        events = [{**ev, "t": offset + ev["t"], "event": "cbc-log"} for ev in parsed["trace"]]
+        how = "CBC log ('Integer solution' lines), CBC clock shifted to the run start"
+    else:
+        plan = solve(
+            model,
+            solver="highs",
+            time_limit=remaining,
+            threads=THREADS,
+            progress=_progress_recorder(t0, events),
+        )
+        how = "first progress callback with an incumbent (includes the warm start)"
+    wall = time.perf_counter() - t0
+    has_plan = plan.assignment.notna().all()
+    first = next((ev["t"] for ev in events if ev.get("incumbent") is not None), None)
+    if first is None and has_plan:
+        first, how = wall, "end of solve (no incumbent reported earlier)"
+    return {
+        "status": plan.status,
+        "assignment": plan.assignment.astype(object).where(plan.assignment.notna(), None).to_dict()
+        if has_plan
+        else None,
+        "reported_objective": float(plan.objective) if has_plan else None,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "bound_on": "ours",
+        "build_s": build_s,
+        "wall_s": wall,
+        "first_feasible_s": first,
+        "first_feasible_how": how,
+        "proof_s": wall if plan.status == "optimal" else None,
+        "trace": events,
+        "size": {
+            "variables": int(getattr(model, "n_variables", 0)),
+            "binaries": int(getattr(model, "n_binaries", 0)),
+            "constraints": int(getattr(model, "n_constraints", 0)),
+        },
+        "note": f"rato_opt {formulation} formulation, {plan.solver}, threads={THREADS}",
+        "explanation": list(plan.explanation)[:5],
+        "solver_log_tail": log_text[-1500:] if log_text else "",
+    }
+
+
+def _work_naive(inst: Instance, graph, solver: str, log_path: str) -> dict:
+    t0 = time.perf_counter()
+    model = bl.build_naive(inst.landscape, inst.spec, graph=graph, candidates=inst.naive_candidates)
+    remaining = max(inst.time_limit - model.build_seconds, 1.0)
+    res = bl.solve_naive(
+        model, solver=solver, time_limit=remaining, threads=THREADS, log_path=log_path, t_start=t0
+    )
+    return {
+        "status": res.status,
+        "assignment": None if res.assignment is None else res.assignment.to_dict(),
+        "own_objective": res.own_objective,
+        "bound": res.bound,
+        "gap": res.gap,
+        "bound_on": "moment of inertia (naive model's own objective)",
+        "build_s": res.build_seconds,
+        "wall_s": res.seconds,
+        "first_feasible_s": res.first_feasible_seconds,
+        "first_feasible_how": res.first_feasible_how,
+        "proof_s": res.seconds if res.status == "optimal" else None,
+        "trace": res.trace,
+        "size": dict(res.size),
+        "note": res.note,
+    }
+
+
+def _work_spopt(inst: Instance, graph, method: str) -> dict:
+    res = bl.run_spopt(method, inst.landscape, inst.spec, graph=graph)
+    return {
+        "status": res.status,
+        "assignment": None if res.assignment is None else res.assignment.to_dict(),
+        "bound": None,
+        "gap": None,
+        "build_s": 0.0,
+        "wall_s": res.seconds,
+        "first_feasible_s": res.first_feasible_seconds,
+        "first_feasible_how": res.first_feasible_how,
+        "proof_s": None,
+        "trace": [],
+        "note": res.note,
+    }
+
+
+# ----------------------------------------------------------------------------- one run
+def _score(inst: Instance, graph, record: dict) -> None:
+    """Score the record's assignment with our objective and verifier (in place)."""
+    import pandas as pd
+
+    from rato_opt.plan import score_plan
+
+    assignment = record.get("assignment")
+    if not assignment:
+        record.update(objective=None, verified=False, n_regions=None)
+        return
+    series = pd.Series(assignment, name="region").reindex(inst.landscape.units.index)
+    t = time.perf_counter()
+    plan = score_plan(inst.landscape, series, inst.spec, graph=graph)
+    ver = plan.verification
+    record.update(
+        objective=float(plan.objective),
+        terms={k: float(v) for k, v in plan.terms.items()},
+        n_regions=int(plan.n_regions),
+        verified=bool(ver.ok),
+        partition=bool(ver.partition),
+        contiguous=bool(ver.contiguous),
+        bounds_ok=bool(ver.bounds_ok),
+        locks_ok=bool(ver.locks_ok),
+        problems=list(ver.problems),
+        score_s=time.perf_counter() - t,
+    )
+    rep = record.get("reported_objective")
+    if rep is not None and abs(rep - record["objective"]) > 1e-6 * max(1.0, abs(rep)):
+        record["objective_mismatch"] = f"solver reported {rep:.6g}, scorer {record['objective']:.6g}"
+    if record.get("own_objective") is None and record["method"].startswith("spopt"):
+        record["own_objective"] = None
+
+
+def run_method(inst: Instance, method: str, graph, *, out_dir: Path) -> dict:
+    """Run one method on one instance in a fresh worker and score its plan."""
+    t_limit = inst.time_limit
+    grace = max(30.0, 0.25 * t_limit)
+    slug = f"{inst.name}__{method}"
+    record: dict[str, Any] = {"instance": inst.name, "method": method, "time_limit": t_limit}
+    if method.startswith("ours"):
+        solver = "cbc" if method == "ours_cbc" else "highs"
+        formulation = "cuts" if method.endswith("_cuts") else "flow"
+        out = run_isolated(_work_ours, inst, graph, solver, formulation, wall_limit=t_limit + grace)
+        record["solver"] = "CBC" if solver == "cbc" else "HiGHS"
+    elif method.startswith("naive"):
+        solver = method.split("_", 1)[1]
+        size = bl.naive_size(graph, inst.n_units, inst.naive_candidates)
+        record["solver"] = "HiGHS" if solver == "highs" else "CBC"
+        if size["constraints"] > NAIVE_MAX_CONSTRAINTS:
+            out = {
+                "status": "not_built",
+                "error": (
+                    f"not built: the naive model would have {size['constraints']:,} constraints "
+                    f"and {size['variables']:,} variables (m={inst.naive_candidates} candidate "
+                    f"centres per unit); PuLP holds ~1 KB per constraint, i.e. "
+                    f"~{size['constraints'] / 1e6:.0f} GB, above the harness cap of "
+                    f"{NAIVE_MAX_CONSTRAINTS:,} constraints"
+                ),
+                "size": size,
+            }
+        else:
+            log_path = str(out_dir / f"{slug}.log")
+            out = run_isolated(_work_naive, inst, graph, solver, log_path, wall_limit=t_limit + grace)
+    elif method.startswith("spopt"):
+        name = method.split("_", 1)[1]
+        out = run_isolated(_work_spopt, inst, graph, name, wall_limit=t_limit)
+        record["solver"] = f"spopt {name}"
+    else:
+        raise KeyError(f"unknown method {method!r}; known: {METHODS + EXTRA_METHODS}")
+    record.update(out)
+    if record["status"] == "killed" and method.startswith("spopt"):
+        record["error"] = f"no plan within the time limit ({t_limit:.0f} s); " + record["error"]
+    _score(inst, graph, record)
+    trace = record.get("trace") or []
+    if trace:
+        path = out_dir / f"{slug}.trace.jsonl"
+        with path.open("w") as fh:
+            for ev in trace:
+                fh.write(json.dumps(ev, default=_json_default) + "\n")
+        record["trace_file"] = str(path.relative_to(_ROOT))
+    record["n_trace"] = len(trace)
+    return record
+
+
+def _json_default(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return str(x)
+
+
+# ----------------------------------------------------------------------------- machine
+def machine_info() -> dict[str, Any]:
+    """Cores, memory, CPU model, load and library versions."""
+    info: dict[str, Any] = {
+        "date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cores": os.cpu_count(),
+    }
+    try:
+        with open("/proc/cpuinfo") as fh:
+            models = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
+        info["cpu"] = models[0] if models else platform.processor()
+    except OSError:
+        info["cpu"] = platform.processor()
+    try:
+        import psutil
+
+        info["ram_gib"] = round(psutil.virtual_memory().total / 2**30, 1)
+        info["psutil"] = psutil.__version__
+    except ImportError:
+        info["ram_gib"] = None
+    info["loadavg"] = os.getloadavg()
+    versions = {}
+    for mod in ("pulp", "highspy", "spopt", "libpysal", "networkx", "pandas", "geopandas", "numpy"):
+        try:
+            m = __import__(mod)
+            versions[mod] = getattr(m, "__version__", "?")
+        except Exception as err:  # pragma: no cover
+            versions[mod] = f"unavailable ({type(err).__name__})"
+    try:
+        import highspy
+
+        h = highspy.Highs()
+        versions["HiGHS"] = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    except Exception:  # pragma: no cover
+        pass
+    versions["CBC"] = _cbc_version()
+    try:
+        import rato_opt
+
+        versions["rato_opt"] = rato_opt.__version__
+    except Exception:  # pragma: no cover
+        pass
+    info["versions"] = versions
+    return info
+
+
+def _cbc_version() -> str:
+    import subprocess
+
+    try:
+        import pulp
+
+        path = pulp.PULP_CBC_CMD().path
+        out = subprocess.run(
+            [path, "-quit"], capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
+        ).stdout
+        m = re.search(r"Version:\s*(\S+)", out)
+        return m.group(1) if m else "unknown"
+    except Exception as err:  # pragma: no cover
+        return f"unknown ({type(err).__name__})"
+
+
+def other_load() -> dict[str, Any]:
+    """CPU-heavy processes outside this benchmark (the machine is shared)."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover
+        return {}
+    me = psutil.Process()
+    mine = {me.pid, *(c.pid for c in me.children(recursive=True))}
+    procs = []
+    for p in psutil.process_iter(["pid", "name", "cpu_percent", "cmdline"]):
+        p.info["cpu_percent"]  # prime
+    time.sleep(1.0)
+    for p in psutil.process_iter(["pid", "name", "cpu_percent", "cmdline"]):
+        if p.info["pid"] in mine:
+            continue
+        cpu = p.info["cpu_percent"] or 0.0
+        if cpu >= 20.0:
+            cmd = " ".join(p.info["cmdline"] or [p.info["name"] or "?"])[:60]
+            procs.append((cpu, cmd))
+    procs.sort(reverse=True)
+    return {"loadavg": os.getloadavg(), "busy": procs[:6]}
+
+
+# ----------------------------------------------------------------------------- driver
+def run_benchmark(
+    instances: list[Instance],
+    methods: tuple[str, ...] | None = None,
+    *,
+    out_dir: Path = OUT_DIR,
+    log=print,
+) -> dict[str, Any]:
+    """Run every method on every instance; return the records and run metadata."""
+    from rato_opt.graph import graph_from_landscape
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = []
+    loads = [other_load()]
+    t_start = time.perf_counter()
+    for inst in instances:
+        graph = graph_from_landscape(inst.landscape, contiguity=inst.spec.contiguity)
+        chosen = [m for m in (methods or METHODS) if inst.methods is None or m in inst.methods
+                  or (methods is not None)]
+        for method in chosen:
+            log(f"[{time.perf_counter() - t_start:7.0f}s] {inst.name} / {method} "
+                f"(limit {inst.time_limit:.0f} s) ...")
+            rec = run_method(inst, method, graph, out_dir=out_dir)
+            rec["instance_description"] = inst.description
+            records.append(rec)
+            log(
+                f"    -> {rec['status']}, objective {_f(rec.get('objective'))}, gap "
+                f"{_f(rec.get('gap'))}, wall {_f(rec.get('wall_s'))} s, peak "
+                f"{_f(rec.get('peak_mib'))} MiB, verified {rec.get('verified')}"
+                + (f" [{rec['error'][:160]}]" if rec.get("error") else "")
+            )
+            with (out_dir / "records.jsonl").open("a") as fh:
+                slim = {k: v for k, v in rec.items() if k not in ("assignment", "trace")}
+                fh.write(json.dumps(slim, default=_json_default) + "\n")
+        loads.append(other_load())
+    return {
+        "records": records,
+        "instances": [
+            {
+                "name": i.name,
+                "description": i.description,
+                "time_limit": i.time_limit,
+                "n_units": i.n_units,
+                "k": i.spec.k,
+                "bounds": [
+                    f"{b.column} {b.lower}-{b.upper}{' x mean' if b.relative else ''}"
+                    for b in i.spec.bounds
+                ],
+                "objective": _objective_text(i.spec.objective),
+                "naive_candidates": i.naive_candidates,
+                "notes": list(i.notes),
+            }
+            for i in instances
+        ],
+        "loads": loads,
+        "total_s": time.perf_counter() - t_start,
+    }
+
+
+def _objective_text(o) -> str:
+    parts = [f"split {o.split}"]
+    if o.split_layers is not None:
+        parts.append("layers " + ", ".join(f"{k}:{v:g}" for k, v in o.split_layers.items()))
+    if o.split_by:
+        parts.append(f"by {o.split_by}")
+    if o.compactness:
+        parts.append(f"compactness {o.compactness}")
+    if o.alignment:
+        parts.append(f"alignment {o.alignment} ({o.reference})")
+    if o.alliance:
+        parts.append(f"alliance {o.alliance}")
+    return ", ".join(parts)
+
+
+def _f(x, digits: int = 4) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.report import render
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="tiny synthetic instance(s), < 2 min")
+    p.add_argument("--instances", nargs="+", default=None,
+                   help=f"instances to run (default all); full set: {instance_names()}")
+    p.add_argument("--methods", nargs="+", default=None,
+                   help=f"methods (default {list(METHODS)}; also {list(EXTRA_METHODS)})")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="override every instance's time limit (seconds)")
+    p.add_argument("--out", default=str(_ROOT / "benchmarks" / "RESULTS.md"))
+    p.add_argument("--note", default="", help="free text added to the report header")
+    args = p.parse_args(argv)
+    info = machine_info()
+    instances = get_instances(args.instances, quick=args.quick, time_limit=args.time_limit)
+    methods = tuple(args.methods) if args.methods else None
+    run_dir = OUT_DIR / dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    print(f"benchmark: {len(instances)} instance(s); traces in {run_dir}", flush=True)
+    result = run_benchmark(instances, methods, out_dir=run_dir,
+                           log=lambda s: print(s, flush=True))
+    result["machine"] = info
+    result["quick"] = args.quick
+    result["note"] = args.note
+    result["command"] = "python benchmarks/run.py " + " ".join(argv if argv is not None
+                                                                else sys.argv[1:])
+    result["run_dir"] = str(run_dir.relative_to(_ROOT))
+    text = render(result)
+    Path(args.out).write_text(text)
+    with (run_dir / "results.json").open("w") as fh:
+        slim = dict(result)
+        slim["records"] = [
+            {k: v for k, v in r.items() if k not in ("assignment", "trace")}
+            for r in result["records"]
+        ]
+        json.dump(slim, fh, indent=1, default=_json_default)
+    print(f"wrote {args.out} ({result['total_s']:.0f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

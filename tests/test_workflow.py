@@ -1,0 +1,121 @@
+"""The CLI-facing workflow: run a scenario file, compare plan files, atomically."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import geopandas as gpd
+import pytest
+from test_scenario import write_grid_files
+
+import rato_opt.workflow as workflow
+from rato_opt.exceptions import InputError
+from rato_opt.export import read_plan
+from rato_opt.scenario import Scenario
+from rato_opt.workflow import compare_plan_files, run_scenario, run_scenario_file
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two solved runs of a 3×4 grid: k=2 from a TOML file and k=3 extending it."""
+    root = tmp_path_factory.mktemp("wf")
+    write_grid_files(root)
+    (root / "base.toml").write_text(textwrap.dedent("""
+        name = "grid_k2"
+        k = 2
+        [data]
+        source = "files"
+        units = "units.gpkg"
+        name = "naam"
+        [[data.layer_tables]]
+        name = "sop"
+        path = "sop.csv"
+        [[bounds]]
+        column = "population"
+        upper = 1.5
+        relative = true
+        [solver]
+        time_limit = 10
+        threads = 1
+        """))
+    (root / "k3.toml").write_text('extends = "base.toml"\nname = "grid_k3"\nk = 3\n')
+    s2 = run_scenario_file(root / "base.toml", root / "out" / "k2")
+    s3 = run_scenario_file(root / "k3.toml", root / "out" / "k3", formats=("csv",),
+                           maps=("png",))
+    return root, s2, s3
+
+
+def test_run_scenario_file_writes_everything(runs):
+    root, s2, _ = runs
+    out = root / "out" / "k2"
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        "summary.json", "scenario.toml", "plan.gpkg", "plan_units.csv", "plan_regions.csv",
+        "plan.xlsx", "plan_units.geojson", "plan_regions.geojson", "map.pdf", "map.png",
+    ])
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk == s2
+    json.dumps(s2)  # JSON-able
+    assert s2["scenario"] == "grid_k2" and s2["regions"] == 2 and s2["units"] == 12
+    assert s2["status"] in ("optimal", "feasible") and s2["verified"] is True
+    assert set(s2["terms"]) >= {"split", "compactness"}
+    assert (out / "map.pdf").read_bytes()[:4] == b"%PDF"
+    plan = read_plan(out / "plan_units.csv")
+    assert plan.nunique() == 2 and len(plan) == 12
+    assert len(gpd.read_file(out / "plan.gpkg", layer="regions")) == 2
+    # the scenario copy runs from anywhere: its paths are absolute
+    again = Scenario.from_toml(out / "scenario.toml")
+    assert again.k == 2 and again.resolve(again.data.units) == root / "units.gpkg"
+
+
+def test_formats_and_inheritance(runs):
+    root, _, s3 = runs
+    assert s3["scenario"] == "grid_k3" and s3["regions"] == 3
+    names = sorted(p.name for p in (root / "out" / "k3").iterdir())
+    assert names == ["map.png", "plan_regions.csv", "plan_units.csv", "scenario.toml",
+                     "summary.json"]
+
+
+def test_compare_plan_files(runs, tmp_path):
+    root, _, _ = runs
+    result = compare_plan_files([root / "out" / "k2", root / "out" / "k3" / "plan_units.csv"],
+                                tmp_path / "cmp")
+    assert result["plans"] == ["k2", "k3"]
+    assert result["scenario"] == "grid_k2"  # found beside the first plan
+    assert result["metrics"]["k2"]["n_regions"] == 2
+    assert result["metrics"]["k3"]["verified"] is True  # k is not enforced in comparisons
+    (pair,) = result["similarity"]
+    assert pair["plan_a"] == "k2" and pair["plan_b"] == "k3" and pair["ari"] < 1
+    files = sorted(p.name for p in (tmp_path / "cmp").iterdir())
+    assert files == sorted([
+        "comparison.json", "metrics.csv", "similarity.csv", "moved_units.csv",
+        "plans.pdf", "plans.png", "difference_k2__k3.pdf", "difference_k2__k3.png",
+    ])
+    assert json.loads((tmp_path / "cmp" / "comparison.json").read_text()) == result
+
+
+def test_compare_plan_files_errors(runs, tmp_path):
+    root, _, _ = runs
+    with pytest.raises(InputError, match="at least one"):
+        compare_plan_files([], tmp_path / "x")
+    with pytest.raises(InputError, match="without a plan export"):
+        compare_plan_files([tmp_path], tmp_path / "x")
+    with pytest.raises(InputError, match="2 names"):
+        compare_plan_files([root / "out" / "k2"], tmp_path / "x", names=["a", "b"])
+
+
+def test_run_scenario_is_atomic(runs, tmp_path, monkeypatch):
+    root, _, _ = runs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("plotting failed")
+
+    monkeypatch.setattr(workflow, "_save", broken)
+    scenario = Scenario.from_toml(root / "base.toml")
+    with pytest.raises(RuntimeError, match="plotting failed"):
+        run_scenario(scenario, tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
