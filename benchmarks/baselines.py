@@ -563,19 +563,23 @@ def solve_naive(
 def pysal_weights(graph: nx.Graph, codes: list[str]):
     """A binary ``libpysal.weights.W`` with the edges of ``graph`` (links included).
 
+    Ids are the positions ``0..n-1`` of ``codes`` (spopt's region k-means and max-p
+    index arrays by id, so string ids make them loop or fail).
+
     Examples
     --------
     >>> import networkx as nx
     >>> w = pysal_weights(nx.Graph([("a", "b"), ("b", "c")]), ["a", "b", "c"])
-    >>> w.neighbors["b"], w.id_order
-    (['a', 'c'], ['a', 'b', 'c'])
+    >>> w.neighbors[1], w.id_order
+    ([0, 2], [0, 1, 2])
     """
     from libpysal.weights import W
 
-    neighbors = {c: sorted(str(v) for v in graph.neighbors(c)) for c in codes}
+    pos = {c: i for i, c in enumerate(codes)}
+    neighbors = {pos[c]: sorted(pos[str(v)] for v in graph.neighbors(c)) for c in codes}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return W(neighbors, id_order=list(codes), silence_warnings=True)
+        return W(neighbors, id_order=list(range(len(codes))), silence_warnings=True)
 
 
 def unit_attributes(landscape: Any, spec: Any, *, layers: list[str] | None = None) -> pd.DataFrame:
@@ -662,7 +666,7 @@ def run_spopt(
     codes = [str(c) for c in units.index]
     attrs = unit_attributes(landscape, spec) if attributes is None else attributes
     names = [str(c) for c in attrs.columns]
-    gdf = units[["geometry"]].copy()
+    gdf = units[["geometry"]].reset_index(drop=True)
     for c, col in zip(names, attrs.columns, strict=True):
         gdf[c] = attrs[col].to_numpy(float)
     w = pysal_weights(graph, codes)
@@ -679,7 +683,7 @@ def run_spopt(
             model.solve()
         elif method == "region_kmeans":
             model = sr.RegionKMeansHeuristic(
-                gdf[names].to_numpy(float), int(k), w, drop_islands=False, seed=seed
+                gdf[names].to_numpy(float), int(k), w, drop_islands=True, seed=seed
             )
             model.solve()
         elif method == "maxp":

@@ -35,7 +35,7 @@ import networkx as nx
 
 from .exceptions import ColumnError, InfeasibleError, LayerError, ModelError
 from .graph import components
-from .metrics import split_layer_weights
+from .metrics import regional_collaborations, split_layer_weights
 from .spec import Bound, RegionSpec
 from .units import _listing
 
@@ -287,7 +287,10 @@ def _k_reasons(ctx: _Context) -> list[str]:
         what = f"k={spec.k}"
     else:
         what = f"k in {ctx.klo}..{ctx.khi}"
-    if not _k_set(ctx, whole, user_k):
+    # with allow_islands the islands are exempt from lower limits: only the per-component
+    # check below is exact then
+    islands = spec.allow_islands and len(ctx.components) > 1
+    if not islands and not _k_set(ctx, whole, user_k):
         works = _k_set(ctx, whole, all_k)
         # explain at the k of the user's range nearest to a working k
         probe = ctx.klo if not works else min(user_k, key=lambda k: min(abs(k - w) for w in works))
@@ -457,7 +460,9 @@ def _lock_reasons(ctx: _Context) -> tuple[list[str], list[str]]:
     # alliance_hard
     objective = spec.objective
     if objective.alliance_hard:
-        layer = ctx.landscape.layers[objective.alliance_layer]
+        layer = regional_collaborations(
+            ctx.landscape.layers[objective.alliance_layer], ctx.landscape.codes
+        )
         incidence = layer.incidence(ctx.codes)
         none = incidence.index[~incidence.any(axis=1).to_numpy()]
         if len(none):

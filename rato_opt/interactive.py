@@ -23,6 +23,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["explore_regions"]
 
+#: Grey BRT background map of the Kadaster via PDOK (free, no key), the Dutch government
+#: standard background.
+PDOK_TILES = (
+    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
+)
+PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (PDOK)'
+
 _INSTALL_HINT = (
     "interactive maps need folium; install the notebook extra with "
     "`pip install rato_opt[notebook]` (or `pip install folium mapclassify`)"
@@ -46,7 +53,7 @@ def explore_regions(
     graph: nx.Graph | None = None,
     colours: Mapping[str, str] | None = None,
     credit: str = "",
-    tiles: str | None = "CartoDB positron",
+    tiles: str | None = "pdok",
     m: folium.Map | None = None,
     fill_opacity: float = 0.6,
 ) -> folium.Map:
@@ -72,8 +79,10 @@ def explore_regions(
         Region id → colour; default :func:`region_colours`.
     credit : str, default ""
         Data credit, added to the map's attribution line.
-    tiles : str or None, default "CartoDB positron"
-        Background tiles (None for none).
+    tiles : str or None, default "pdok"
+        Background tiles: ``"pdok"`` for the grey BRT-Achtergrondkaart of the Kadaster
+        (via PDOK), any tile name or URL folium knows (e.g. ``"OpenStreetMap"``), or None
+        for none.
     m : folium.Map, optional
         Existing map to draw on.
     fill_opacity : float, default 0.6
@@ -146,7 +155,10 @@ def explore_regions(
                *[c for c in tooltip_columns if c not in ("name", "code")]]
     if m is None:
         m = folium.Map(tiles=None, control_scale=True)
-        if tiles is not None:
+        if tiles == "pdok":
+            folium.TileLayer(PDOK_TILES, attr=PDOK_ATTRIBUTION, name="achtergrond",
+                             control=False, max_zoom=19).add_to(m)
+        elif tiles is not None:
             folium.TileLayer(tiles, name="achtergrond", control=False).add_to(m)
     m = frame.explore(
         m=m,

@@ -40,6 +40,8 @@ number of memberships and graph edges.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import weakref
 from collections.abc import Mapping
@@ -69,6 +71,7 @@ __all__ = [
     "split_table",
     "cut_boundary",
     "alliance_cost",
+    "regional_collaborations",
     "polsby_popper",
     "evaluate",
     "objective_terms",
@@ -404,6 +407,36 @@ def cut_boundary(graph: nx.Graph, assignment: pd.Series | Mapping[str, Any]) -> 
 
 
 # ---------------------------------------------------------------- alliance
+def regional_collaborations(layer: Layer, units: pd.Index) -> Layer:
+    """The layer without its *national* collaborations, for alliance nesting.
+
+    A collaboration whose members are all ``units`` (such as the two national
+    Educatieve Allianties) contains every region, so nesting inside it means
+    nothing; the alliance term and ``alliance_hard`` consider only the other
+    (regional) collaborations. When every collaboration is national the layer
+    is returned unchanged (nesting is then trivially met).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rato_opt.layers import Layer
+    >>> t = pd.DataFrame({"unit": ["A", "B", "A", "B", "C"],
+    ...                   "collaboration": ["x", "x", "nat", "nat", "nat"]})
+    >>> layer = Layer.from_table("alliance", t, pd.Index(["A", "B", "C"]))
+    >>> list(regional_collaborations(layer, pd.Index(["A", "B", "C"])).collaborations.index)
+    ['x']
+    """
+    m = membership(layer)
+    codes = set(map(str, units))
+    sizes = m[m["unit"].isin(codes)].groupby("collaboration")["unit"].nunique()
+    national = set(sizes.index[sizes.to_numpy() >= len(codes)])
+    if not national or national >= set(layer.collaborations.index):
+        return layer
+    keep = layer.shares[~layer.shares["collaboration"].isin(national)].reset_index(drop=True)
+    collaborations = layer.collaborations.drop(index=sorted(national))
+    return dataclasses.replace(layer, collaborations=collaborations, shares=keep)
+
+
 def alliance_cost(
     layer: Layer, assignment: pd.Series | Mapping[str, Any], weights: pd.Series | None = None
 ) -> float:
@@ -570,7 +603,9 @@ def evaluate(
         metrics["alignment"] = float("nan")
     alliance = objective.alliance_layer
     if alliance is not None and (alliance in landscape.layers or objective.alliance > 0):
-        metrics["alliance"] = alliance_cost(_layer(landscape, alliance, "alliance"), region, w)
+        metrics["alliance"] = alliance_cost(
+            regional_collaborations(_layer(landscape, alliance, "alliance"), landscape.codes), region, w
+        )
     else:
         metrics["alliance"] = float("nan")
     if spec.start is not None:

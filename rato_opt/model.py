@@ -319,6 +319,9 @@ class RegionModel:
         self.slacks: list[tuple[pulp.LpVariable, str, dict]] = []
         prob = self.problem = pulp.LpProblem("regions", pulp.LpMinimize)
         self._names: set[str] = set()
+        self._vars: dict[str, pulp.LpVariable] = {}  # pulp's problem.variables() is slow
+        self._cnames: list[str] = []
+        self._cname_set: set[str] = set()
 
         # ---- assignment, roots, symmetry breaking
         self.labels = [list(range(min(i, K - 1) + 1)) for i in range(n)]
@@ -445,12 +448,16 @@ class RegionModel:
         if name in self._names:
             name = f"{name}_{len(self._names)}"
         self._names.add(name)
-        return self.problem.add_variable(name, lowBound=low, upBound=up, cat=cat)
+        v = self.problem.add_variable(name, lowBound=low, upBound=up, cat=cat)
+        self._vars[name] = v
+        return v
 
     def _con(self, constraint, name: str) -> None:
-        if name in self.problem.constraints:
-            name = f"{name}_{len(self.problem.constraints)}"
-        self.problem += constraint, name
+        if name in self._cname_set:
+            name = f"{name}_{len(self._cnames)}"
+        self._cnames.append(name)
+        self._cname_set.add(name)
+        self.problem.addConstraint(constraint, name)
 
     def _slack(self, name: str, penalty: float, info: dict) -> pulp.LpVariable:
         v = self._var(f"slack_{name}", 0, None, "Continuous")
@@ -660,17 +667,22 @@ class RegionModel:
     @property
     def n_variables(self) -> int:
         """Number of variables."""
-        return self.problem.numVariables()
+        return len(self._vars)
 
     @property
     def n_binaries(self) -> int:
         """Number of binary variables."""
-        return sum(1 for v in self.problem.variables() if v.cat == pulp.LpInteger)
+        return sum(1 for v in self._vars.values() if v.cat == pulp.LpInteger)
 
     @property
     def n_constraints(self) -> int:
         """Number of constraints (including cuts added so far)."""
-        return self.problem.numConstraints()
+        return len(self._cnames)
+
+    @property
+    def constraint_names(self) -> list[str]:
+        """Names of all constraints, in the order they were added."""
+        return list(self._cnames)
 
     def write_lp(self, path) -> None:
         """Write the problem as an LP file (readable names)."""
@@ -712,7 +724,7 @@ class RegionModel:
         lab = self.labels_of(assignment)
         if lab.max() + 1 > self.K:
             return False
-        for v in self.problem.variables():
+        for v in self._vars.values():
             v.varValue = 0.0
         first = {}
         for i in range(self.n):
@@ -744,7 +756,7 @@ class RegionModel:
                 for p, c in tree.edges():
                     self.flow[p, c].varValue = float(sizes[c])
         # objective helper variables: choose the best home for each collaboration
-        for v in self.problem.variables():
+        for v in self._vars.values():
             name = v.name
             if "_home_c" in name or "_in_home_c" in name or name.startswith("alliance_"):
                 v.varValue = 0.0
@@ -782,9 +794,7 @@ class RegionModel:
         return True
 
     def _byname(self, name: str, *, missing_ok: bool = False):
-        if not hasattr(self, "_var_index") or len(self._var_index) != len(self.problem.variables()):
-            self._var_index = {v.name: v for v in self.problem.variables()}
-        v = self._var_index.get(name)
+        v = self._vars.get(name)
         if v is None and not missing_ok:
             raise KeyError(name)
         return v

@@ -1144,7 +1144,7 @@ def plot_white_spots(
     noun = sg if n == 1 and lang == "en" else pl
     if legend:
         spot_label = f"{t['white_spot']} ({_fmt_number(n, lang)} {noun})"
-        if shares:
+        if shares and n:
             spot_label += "\n" + "\n".join(shares)
         handles = [
             _hatch_patch(facecolor=_HIGHLIGHT, edgecolor="white", label=spot_label),
@@ -1155,8 +1155,9 @@ def plot_white_spots(
         sub = t["ws_how_" + how]
         if layers is not None or len(names) > 1:
             sub += "; " + t["ws_layers"].format(layers=", ".join(names))
-        if shares:
-            sub += "\n" + "; ".join(shares)
+        sub = "\n".join(textwrap.wrap(sub, width=70))
+        if shares and n:
+            sub += "\n" + shares[0]  # the first weight (population) in the title
         _set_title(ax, t["ws_title"].format(n=_fmt_number(n, lang), units=noun), sub)
     else:
         _set_title(ax, title)

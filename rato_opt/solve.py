@@ -342,7 +342,7 @@ def solve(
     def call(remaining):
         use_start = start_lab is not None and model.set_start(_assignment(model, start_lab))
         if not use_start:
-            for v in model.problem.variables():
+            for v in model._vars.values():
                 v.varValue = None
         kwargs = dict(time_limit=remaining, threads=threads, msg=msg, start=use_start)
         if solver == "highs":
@@ -359,7 +359,8 @@ def solve(
         run = call(None if remaining is None else max(remaining, 0.1))
         iteration[0] += 1
         if run["bound"] is not None and run["status"] != "infeasible":
-            b = run["bound"] + model.objective_constant
+            # every term is a non-negative fraction, so 0 is always a valid bound
+            b = max(run["bound"] + model.objective_constant, 0.0)
             lower = b if lower is None else max(lower, b)
         if run["status"] == "infeasible":
             final_status = "infeasible"

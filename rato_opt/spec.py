@@ -44,6 +44,13 @@ def _positive_int(value: Any, what: str) -> int | None:
     return int(value)
 
 
+def _label(value: Any) -> str:
+    """Region label as str; whole floats (ints turned float by NaN) lose their '.0'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _code(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise ModelError(
@@ -372,7 +379,7 @@ class RegionSpec:
                     "RegionSpec.start must be a mapping unit code -> region id, "
                     f"got {type(self.start).__name__}"
                 )
-            start = {str(c): str(r) for c, r in start.items() if r is not None and r == r}
+            start = {str(c): _label(r) for c, r in start.items() if r is not None and r == r}
             object.__setattr__(self, "start", start)
         if self.objective.stay_close > 0 and self.start is None:
             raise ModelError(

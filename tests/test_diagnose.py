@@ -111,9 +111,13 @@ def test_island_too_small_for_a_lower_bound():
     # with allow_islands the island is a region of its own, exempt from lower bounds
     assert precheck(islands(), RegionSpec(k=2, bounds=[Bound("population", lower=4)],
                                           allow_islands=True)) == []
-    # ... but it is exactly one region, so k=5 is impossible: 3 + 1 at most
+    # 3 mainland regions of 5 plus the island (1): 4 regions although 4 × 5 > 16 in total
+    assert precheck(islands(), RegionSpec(k=4, bounds=[Bound("population", lower=5)],
+                                          allow_islands=True)) == []
+    # ... but the island is exactly one region, so k=5 is impossible: 3 + 1 at most
     reason = one(precheck(islands(), RegionSpec(k=5, allow_islands=True)))
-    assert "k=5 regions is more than the 4 units" in reason
+    assert reason.startswith("k=5 cannot work with the 2 components of the unit graph")
+    assert reason.endswith("k in 2..4 would work")
 
 
 def test_component_that_cannot_be_divided_into_whole_regions():

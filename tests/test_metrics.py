@@ -127,15 +127,25 @@ def test_split_weightless_layer_is_zero():
 
 
 # --------------------------------------------------------------------------- boundary
-def test_cut_boundary_exact_lengths():
-    """Grid borders are 1002 m (rook, incl. 1 m snapping at both ends) and 2 m (corner).
+def edge_lengths() -> tuple[float, float]:
+    """Length of a side (rook) edge and of a corner edge of the grid graph.
 
-    Cut between columns 1 and 2: two rook edges and two corner edges = 2008 m;
-    all edges: 7 rook + 4 corner = 7022 m.
+    With the default 1 m tolerance a side measures 1000 m (+ up to 1 m of snapping at
+    each end) and a corner contact a few metres at most.
     """
+    g = small_graph()
+    side, corner = g.edges["r0c0", "r0c1"]["length"], g.edges["r0c0", "r1c1"]["length"]
+    assert side == pytest.approx(1000, abs=5) and 0 <= corner < 5
+    return side, corner
+
+
+def test_cut_boundary_exact_lengths():
+    """Cut between columns 1 and 2: two side edges and two corner edges; all edges:
+    7 side + 4 corner edges."""
+    side, corner = edge_lengths()
     cut, total = cut_boundary(small_graph(), PLAN)
-    assert cut == pytest.approx(2 * 1002 + 2 * 2)
-    assert total == pytest.approx(7 * 1002 + 4 * 2)
+    assert cut == pytest.approx(2 * side + 2 * corner)
+    assert total == pytest.approx(7 * side + 4 * corner)
 
 
 def test_cut_boundary_hand_graph_and_unassigned():
@@ -186,9 +196,10 @@ def test_polsby_popper_values():
 
 # --------------------------------------------------------------------------- all terms
 def test_objective_terms_by_hand():
-    """Weights 2, 0.5, 3, 1, 4; raw split 2/8, compactness 2008/7022, alignment 2/6
-    (each amr row has one of three units in B), alliance 1/6, stay_close 1/6 (S1 has
-    r0c2 outside A)."""
+    """Weights 2, 0.5, 3, 1, 4; raw split 2/8, compactness (2 side + 2 corner) / (7 side +
+    4 corner) edges, alignment 2/6 (each amr row has one of three units in B), alliance
+    1/6, stay_close 1/6 (S1 has r0c2 outside A)."""
+    side, corner = edge_lengths()
     spec = RegionSpec(
         start=START,
         objective=Objective(split=2, compactness=0.5, alignment=3, reference="amr", alliance=1,
@@ -197,7 +208,7 @@ def test_objective_terms_by_hand():
     terms, metrics = evaluate(small(), PLAN, spec, small_graph())
     expected = {
         "split": 2 * 2 / 8,
-        "compactness": 0.5 * 2008 / 7022,
+        "compactness": 0.5 * (2 * side + 2 * corner) / (7 * side + 4 * corner),
         "alignment": 3 * 2 / 6,
         "alliance": 1 * 1 / 6,
         "stay_close": 4 * 1 / 6,
@@ -206,7 +217,7 @@ def test_objective_terms_by_hand():
     for key, value in expected.items():
         assert terms[key] == pytest.approx(value), key
     assert metrics["split_sop"] == pytest.approx(2 / 8)
-    assert metrics["cut_km"] == pytest.approx(2.008)
+    assert metrics["cut_km"] == pytest.approx((2 * side + 2 * corner) / 1000)
     assert metrics["n_regions"] == 2
     assert objective_terms(small(), PLAN, spec, small_graph()) == terms
 
@@ -239,8 +250,10 @@ def test_evaluate_errors_name_the_problem():
 
 
 def test_compactness_builds_graph_when_needed():
+    side, corner = edge_lengths()
     spec = RegionSpec(objective=Objective(split=0, compactness=1))
-    assert objective_terms(small(), PLAN, spec)["compactness"] == pytest.approx(2008 / 7022)
+    assert objective_terms(small(), PLAN, spec)["compactness"] == pytest.approx(
+        (2 * side + 2 * corner) / (7 * side + 4 * corner))
     _, metrics = evaluate(small(), PLAN)
     assert np.isnan(metrics["compactness"])  # no graph needed, none built
 

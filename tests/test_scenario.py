@@ -88,6 +88,7 @@ FULL = {
         "together": [["SU0001", "SU0002"]], "apart": [["SU0003", "SU0004"]],
         "own_region": [["SU0005"]], "fixed": {"SU0006": "north"},
     },
+    "start_layer": "amr",
     "solver": {"solver": "cbc", "time_limit": 12.5, "threads": 2, "warm_start": False},
 }
 
@@ -278,6 +279,7 @@ CASES = [
     ({"sector": "hbo"}, "'sector'", "'po', 'vo', 'mbo'"),
     ({"name": ""}, "'name'", "non-empty string"),
     ({"objective": 3}, "'objective'", "a table"),
+    ({"start": "a.csv", "start_layer": "amr"}, "'start_layer'", "one of both"),
 ]
 
 
@@ -369,3 +371,16 @@ def test_to_spec(tmp_path):
     assert spec.start == {"r0c0": "A", "r0c1": "B"}
     assert s.solve_kwargs() == {"solver": "highs", "time_limit": 60.0, "threads": None,
                                 "warm_start": True, "msg": False}
+
+
+def test_start_layer(tmp_path):
+    s = Scenario.from_dict({"data": write_grid_files(tmp_path), "k": 4, "start_layer": "amr",
+                            "objective": {"stay_close": 0.5}})
+    with pytest.raises(ScenarioError, match="pass the landscape"):
+        s.to_spec()
+    land = s.load_landscape()
+    spec = s.to_spec(land)
+    assert spec.start["r0c0"] == "A00" and spec.start["r2c3"] == "A11"
+    assert len(spec.start) == 12 and len(set(spec.start.values())) == 4
+    with pytest.raises(ScenarioError, match="'start_layer'.*one of the layers"):
+        s.replace(start_layer="rmc").load_landscape()
