@@ -72,6 +72,7 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
 
     t0 = time.perf_counter()
     events: list[dict] = []
+    harness_bound = None
     model = build_model(inst.landscape, inst.spec, graph=graph, formulation=formulation)
     build_s = time.perf_counter() - t0
     remaining = max(inst.time_limit - build_s, 1.0)
@@ -83,11 +84,22 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
         log_text = buf.getvalue()
         end = time.perf_counter() - t0
         parsed = bl.parse_cbc_log(log_text)
-        mw = re.search(r"Wallclock seconds\):\s+([\d.]+)", log_text)
-        cbc_wall = float(mw.group(1)) if mw else None
+        mw = re.findall(r"Total time \(Wallclock seconds\):\s+([\d.]+)", log_text)
+        cbc_wall = float(mw[-1]) if mw else None
         offset = end - cbc_wall if cbc_wall is not None else build_s
-        events = [{**ev, "t": offset + ev["t"], "event": "cbc-log"} for ev in parsed["trace"]]
-        how = "CBC log ('Integer solution' lines), CBC clock shifted to the run start"
+        const = float(getattr(model, "objective_constant", 0.0))
+        events = [
+            {
+                "t": offset + ev["t"],
+                "incumbent": None if ev["incumbent"] is None else ev["incumbent"] + const,
+                "bound": None if ev["bound"] is None else ev["bound"] + const,
+                "event": "cbc-log",
+            }
+            for ev in parsed["trace"]
+        ]
+        if plan.bound is None and parsed["bound"] is not None:
+            harness_bound = parsed["bound"] + const
+        how = "CBC log (incumbent lines), CBC clock shifted to the run start"
     else:
         plan = solve(
             model,
@@ -98,7 +110,16 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
         )
         how = "first progress callback with an incumbent (includes the warm start)"
     wall = time.perf_counter() - t0
-    has_plan = plan.assignment.notna().all()
+    has_plan = bool(plan.assignment.notna().all())
+    for ev in events:  # one gap definition everywhere: (incumbent - bound) / |incumbent|
+        ev["solver_gap"] = ev.get("gap")
+        inc, bnd = ev.get("incumbent"), ev.get("bound")
+        ev["gap"] = _gap(inc, bnd)
+    bound, gap, bound_note = plan.bound, plan.gap, ""
+    if bound is None and harness_bound is not None:
+        bound = harness_bound
+        gap = _gap(float(plan.objective), bound) if has_plan else None
+        bound_note = "; bound/gap parsed from the CBC log by the harness (the plan has none)"
     first = next((ev["t"] for ev in events if ev.get("incumbent") is not None), None)
     if first is None and has_plan:
         first, how = wall, "end of solve (no incumbent reported earlier)"
@@ -108,8 +129,8 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
         if has_plan
         else None,
         "reported_objective": float(plan.objective) if has_plan else None,
-        "bound": plan.bound,
-        "gap": plan.gap,
+        "bound": bound,
+        "gap": gap,
         "bound_on": "ours",
         "build_s": build_s,
         "wall_s": wall,
@@ -122,10 +143,17 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
             "binaries": int(getattr(model, "n_binaries", 0)),
             "constraints": int(getattr(model, "n_constraints", 0)),
         },
-        "note": f"rato_opt {formulation} formulation, {plan.solver}, threads={THREADS}",
+        "note": f"rato_opt {formulation} formulation, {plan.solver}, threads={THREADS}"
+        + bound_note,
         "explanation": list(plan.explanation)[:5],
         "solver_log_tail": log_text[-1500:] if log_text else "",
     }
+
+
+def _gap(inc, bnd) -> float | None:
+    if inc is None or bnd is None:
+        return None
+    return max(0.0, (inc - bnd)) / max(abs(inc), 1e-9)
 
 
 def _work_naive(inst: Instance, graph, solver: str, log_path: str) -> dict:
@@ -286,10 +314,12 @@ def machine_info() -> dict[str, Any]:
         info["ram_gib"] = None
     info["loadavg"] = os.getloadavg()
     versions = {}
-    for mod in ("pulp", "highspy", "spopt", "libpysal", "networkx", "pandas", "geopandas", "numpy"):
+    from importlib import metadata
+
+    for mod in ("pulp", "highspy", "spopt", "libpysal", "networkx", "pandas", "geopandas",
+                "numpy", "psutil"):
         try:
-            m = __import__(mod)
-            versions[mod] = getattr(m, "__version__", "?")
+            versions[mod] = metadata.version(mod)
         except Exception as err:  # pragma: no cover
             versions[mod] = f"unavailable ({type(err).__name__})"
     try:
@@ -299,7 +329,8 @@ def machine_info() -> dict[str, Any]:
         versions["HiGHS"] = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     except Exception:  # pragma: no cover
         pass
-    versions["CBC"] = _cbc_version()
+    versions["CBC (COIN_CMD: rato_opt, naive_cbc)"] = _cbc_version("COIN_CMD")
+    versions["CBC (bundled with PuLP, unused)"] = _cbc_version("PULP_CBC_CMD")
     try:
         import rato_opt
 
@@ -310,18 +341,20 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
-def _cbc_version() -> str:
+def _cbc_version(cls: str) -> str:
+    import shutil
     import subprocess
 
     try:
         import pulp
 
-        path = pulp.PULP_CBC_CMD().path
+        path = getattr(pulp, cls)().path
+        path = shutil.which(path) or path
         out = subprocess.run(
             [path, "-quit"], capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
         ).stdout
-        m = re.search(r"Version:\s*(\S+)", out)
-        return m.group(1) if m else "unknown"
+        m = re.search(r"Version:\s*(\S+)", out) or re.search(r"^(CBC [^\n—]*)", out, re.M)
+        return (m.group(1).strip() if m else "unknown") + f" ({path})"
     except Exception as err:  # pragma: no cover
         return f"unknown ({type(err).__name__})"
 

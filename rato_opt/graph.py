@@ -24,7 +24,6 @@ import shapely
 
 from .exceptions import DisconnectedError, GraphError
 from .landscape import Landscape, validate_links
-from .units import _listing
 
 __all__ = ["build_graph", "graph_from_landscape", "components", "check_connected"]
 

@@ -70,6 +70,7 @@ _UNIT_EDGE_ON_COLOUR = "#FFFFFF"  # unit boundaries inside coloured regions
 _REGION_EDGE = "#222222"
 _TEXT = "#1A1A1A"
 _GREY_FILL = "#E4E4E4"
+_PLAN_A_EDGE = "#1F5FA8"  # dashed boundaries of the reference plan in difference maps
 _HIGHLIGHT = "#D55E00"  # Okabe-Ito vermillion: white spots, changed units
 _MULTIPLICITY = ("#FFFFFF", "#C6DBEF", "#6BAED6", "#2171B5")  # 0, 1, 2, 3+
 _TITLE_SIZE = 11.0
@@ -1233,6 +1234,7 @@ def plot_regions(
     palette: Sequence[str] | None = None,
     min_fontsize: float = 5.5,
     max_fontsize: float = 9.5,
+    linewidths: tuple[float, float] = (0.3, 1.0),
     figsize: tuple[float, float] | None = None,
 ) -> Axes:
     """Map a plan: regions in distinct colours, outlined, labelled.
@@ -1285,6 +1287,8 @@ def plot_regions(
         Palette for :func:`region_colours`.
     min_fontsize, max_fontsize : float
         Range of label font sizes (points).
+    linewidths : (float, float), default (0.3, 1.0)
+        Line widths (points) of the unit and the region boundaries.
     figsize : (float, float), optional
         Size of a new figure.
 
@@ -1318,7 +1322,7 @@ def plot_regions(
              for r in assign.to_numpy()]
     _add_polygons(
         ax, units.geometry, gid="units", facecolor=faces, edgecolor=_UNIT_EDGE_ON_COLOUR,
-        linewidth=0.3, zorder=1,
+        linewidth=linewidths[0], zorder=1,
     )
     regions = _dissolve(units, assign)
     handles = []
@@ -1342,12 +1346,12 @@ def plot_regions(
         )
     _add_polygons(
         ax, regions.to_numpy(), gid="regions", facecolor="none", edgecolor=_REGION_EDGE,
-        linewidth=1.0, zorder=5,
+        linewidth=linewidths[1], zorder=5,
     )
     from matplotlib.lines import Line2D
 
     handles.insert(
-        0, Line2D([], [], color=_REGION_EDGE, linewidth=1.0,
+        0, Line2D([], [], color=_REGION_EDGE, linewidth=linewidths[1],
                   label=t["region_boundary"].format(n=len(regions)))
     )
     if overlay is not None:
@@ -1451,8 +1455,9 @@ def plot_difference(
     :func:`match_regions`): region ids of two plans need not correspond, and a region
     that is split keeps its identity in its larger part only. A unit is highlighted when
     its region in ``plan_b`` is not the match of its region in ``plan_a``
-    (:func:`changed_units`). Region boundaries of ``plan_b`` are drawn solid, those of
-    ``plan_a`` dashed; the title gives the number of changed units.
+    (:func:`changed_units`). Region boundaries of ``plan_b`` are drawn solid black; those
+    of ``plan_a`` that ``plan_b`` does not share are dashed blue; the title gives the
+    number of changed units.
 
     Parameters
     ----------
@@ -1521,13 +1526,19 @@ def plot_difference(
         ax, units.geometry[changed.to_numpy()], gid="changed", facecolor=_HIGHLIGHT,
         edgecolor="white", linewidth=0.3, zorder=2,
     )
+    regions_b = _dissolve(units, b).to_numpy()
     _add_polygons(
-        ax, _dissolve(units, a).to_numpy(), gid="regions_a", facecolor="none",
-        edgecolor="#555555", linewidth=1.0, linestyle=(0, (3, 2)), zorder=4,
+        ax, regions_b, gid="regions", facecolor="none", edgecolor=_REGION_EDGE,
+        linewidth=1.1, zorder=5,
     )
-    _add_polygons(
-        ax, _dissolve(units, b).to_numpy(), gid="regions", facecolor="none",
-        edgecolor=_REGION_EDGE, linewidth=1.1, zorder=5,
+    # boundaries of plan A only where plan B has none (shared ones are drawn once, solid)
+    x0, y0, x1, y1 = units.total_bounds
+    tol = 2e-4 * max(x1 - x0, y1 - y0, 1e-9)
+    shared = shapely.buffer(shapely.union_all(shapely.boundary(regions_b)), tol)
+    lines_a = shapely.difference(shapely.boundary(_dissolve(units, a).to_numpy()), shared)
+    _add_lines(
+        ax, lines_a, gid="regions_a", colors=_PLAN_A_EDGE, linewidths=1.1,
+        linestyles=[(0, (3, 2))], zorder=6, capstyle="butt",
     )
     _frame_map(ax, units.total_bounds)
     n = int(changed.sum())
@@ -1541,7 +1552,7 @@ def plot_difference(
                          label=f"{t['changed']} ({_fmt_number(n, lang)})"),
             Line2D([], [], color=_REGION_EDGE, linewidth=1.1,
                    label=t["boundary_of"].format(plan=plan_names[1])),
-            Line2D([], [], color="#555555", linewidth=1.0, linestyle=(0, (3, 2)),
+            Line2D([], [], color=_PLAN_A_EDGE, linewidth=1.1, linestyle=(0, (3, 2)),
                    label=t["boundary_of"].format(plan=plan_names[0])),
         ]
         _legend(ax, handles, loc=legend_loc, footprint=units.geometry.to_numpy())
@@ -1660,6 +1671,7 @@ def small_multiples(
             units, assign, ax=ax, graph=graph, labels=labels,
             names=(names or {}).get(key), title=f"{key}\n{t['regions'].format(n=k)}",
             legend=False, lang=lang, colours=colours, min_fontsize=4.5, max_fontsize=7.0,
+            linewidths=(0.15, 0.7),
         )
         ax.set_title(f"{key}\n{t['regions'].format(n=k)}", loc="left", fontsize=8.5,
                      color=_TEXT, pad=4)

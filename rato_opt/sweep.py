@@ -22,6 +22,7 @@ import math
 import os
 import time
 import traceback
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -266,7 +267,9 @@ def sweep(
     if owned:
         n = max_workers or min(len(scenarios), _workers())
         executor = cf.ProcessPoolExecutor(max_workers=max(1, n))
-    from tqdm.auto import tqdm
+    with warnings.catch_warnings():  # tqdm warns in notebooks without ipywidgets
+        warnings.simplefilter("ignore")
+        from tqdm.auto import tqdm
 
     results: dict[str, VariantResult] = {}
     try:

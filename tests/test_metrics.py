@@ -331,3 +331,30 @@ def test_split_is_zero_for_the_layer_itself(values, shift):
     assert split_cost(layer, plan, w) == 0.0
     table = split_table(layer, plan, w)
     assert (table["regions"] == 1).all() and (table["share_outside"] == 0).all()
+
+
+def test_national_alliances_are_ignored_for_nesting():
+    """Two regional alliances x = {A, B}, y = {C, D} and a national one over all units::
+
+        +---+---+---+---+
+        | A | B | C | D |     plan: R1 = {A, B, C}, R2 = {D}
+        +---+---+---+---+
+    """
+    import pandas as pd
+
+    from rato_opt.layers import Layer
+    from rato_opt.metrics import alliance_cost, regional_collaborations
+
+    codes = pd.Index(list("ABCD"))
+    t = pd.DataFrame(
+        {
+            "unit": list("ABCD") + list("ABCD"),
+            "collaboration": ["x", "x", "y", "y", "nat", "nat", "nat", "nat"],
+        }
+    )
+    layer = Layer.from_table("alliance", t, codes)
+    plan = {"A": "R1", "B": "R1", "C": "R1", "D": "R2"}
+    assert alliance_cost(layer, plan) == 0.0  # trivially inside the national alliance
+    regional = regional_collaborations(layer, codes)
+    assert list(regional.collaborations.index) == ["x", "y"]
+    assert alliance_cost(regional, plan) == 0.25  # C lies outside R1's main alliance x
