@@ -57,6 +57,7 @@ __all__ = [
     "build_naive",
     "solve_naive",
     "naive_size",
+    "bound_rows",
     "run_spopt",
     "unit_attributes",
     "pysal_weights",
@@ -220,8 +221,21 @@ class NaiveModel:
     size: dict[str, int]
 
 
-def naive_size(graph: nx.Graph, n: int, m: int | None = None) -> dict[str, int]:
+def naive_size(
+    graph: nx.Graph, n: int, m: int | None = None, *, bound_rows: int = 2
+) -> dict[str, int]:
     """Number of variables and constraints of the naive model (before building it).
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        The unit graph.
+    n : int
+        Number of units.
+    m : int, optional
+        Candidate centres per unit (None: all).
+    bound_rows : int, default 2
+        Bound constraints per centre (a lower and an upper bound: 2).
 
     Examples
     --------
@@ -232,8 +246,19 @@ def naive_size(graph: nx.Graph, n: int, m: int | None = None) -> dict[str, int]:
     m = n if m is None or m >= n else m
     arcs = 2 * graph.number_of_edges()
     xs = n * m
-    # assign (n) + x<=centre (xs - n) + k (1) + 2 bounds per centre (2n) + flow (n) + caps
-    return {"variables": xs + arcs, "constraints": n + (xs - n) + 1 + 2 * n + n + arcs * m}
+    # assign (n) + x<=centre (xs - n) + k (1) + bounds per centre + flow (n) + caps
+    return {
+        "variables": xs + arcs,
+        "constraints": n + (xs - n) + 1 + bound_rows * n + n + arcs * m,
+    }
+
+
+def bound_rows(units: pd.DataFrame, spec: Any) -> int:
+    """Bound constraints per centre in the naive model for ``spec``."""
+    rows = sum((lo is not None) + (hi is not None) for lo, hi in resolve_bounds(
+        units, spec, int(getattr(spec, "k", None) or 1)).values())
+    rows += sum(getattr(spec, a, None) is not None for a in ("min_units", "max_units"))
+    return rows
 
 
 def build_naive(
@@ -342,7 +367,7 @@ def build_naive(
             if j in cand_sets[v]:
                 terms.append((x[v, j], -float(big_m)))
             prob += pulp.LpAffineExpression(terms) <= big_m, f"cap_{u}_{v}_{j}"
-    size = {"variables": len(prob.variables()), "constraints": len(prob.constraints)}
+    size = {"variables": prob.numVariables(), "constraints": prob.numConstraints()}
     return NaiveModel(prob, x, codes, k, cand, time.perf_counter() - t0, size)
 
 
@@ -642,14 +667,18 @@ def pysal_weights(graph: nx.Graph, codes: list[str]):
         return W(neighbors, id_order=list(range(len(codes))), silence_warnings=True)
 
 
-def unit_attributes(landscape: Any, spec: Any, *, layers: list[str] | None = None) -> pd.DataFrame:
+def unit_attributes(
+    landscape: Any, spec: Any, *, layers: list[str] | None = None, components: int = 8
+) -> pd.DataFrame:
     """Attributes the spopt heuristics cluster on.
 
     Z-scored centroid coordinates (so regions come out compact) plus, for every layer
-    the objective splits (and the reference layer), one 0/1 membership column per
-    collaboration (so members of a collaboration look alike and tend to stay
-    together). Each layer's block is scaled to the same total variance as one
-    coordinate, so no layer dominates through its number of collaborations.
+    the objective splits (and the reference layer), the 0/1 membership columns of its
+    collaborations with at least two member units (so members of a collaboration look
+    alike and tend to stay together), reduced to at most ``components`` principal
+    components when the layer has more collaborations (the real map's board layer has
+    hundreds, which makes Skater and AZP crawl). Each layer's block is scaled to the
+    same total variance as one coordinate, so no layer dominates.
 
     Returns
     -------
@@ -674,12 +703,21 @@ def unit_attributes(landscape: Any, spec: Any, *, layers: list[str] | None = Non
     blocks = [out]
     for name in layers:
         inc = landscape.layers[name].incidence(units.index).astype(float)
-        inc = inc.loc[:, inc.sum(axis=0) > 0]
-        var = float(inc.var(axis=0).sum())
+        inc = inc.loc[:, inc.sum(axis=0) >= 2]  # a one-unit collaboration cannot be split
+        if inc.shape[1] == 0:
+            continue
+        values = inc.to_numpy() - inc.to_numpy().mean(axis=0)
+        if inc.shape[1] > components:
+            u, sv, _ = np.linalg.svd(values, full_matrices=False)
+            values = u[:, :components] * sv[:components]
+        var = float(values.var(axis=0).sum())
         if var > 0:
-            inc = inc / math.sqrt(var)
-        inc.columns = [f"{name}:{c}" for c in inc.columns]
-        blocks.append(inc)
+            values = values / math.sqrt(var)
+        blocks.append(
+            pd.DataFrame(
+                values, index=units.index, columns=[f"{name}:{i}" for i in range(values.shape[1])]
+            )
+        )
     return pd.concat(blocks, axis=1)
 
 
@@ -726,9 +764,17 @@ def run_spopt(
     codes = [str(c) for c in units.index]
     attrs = unit_attributes(landscape, spec) if attributes is None else attributes
     names = [str(c) for c in attrs.columns]
-    gdf = units[["geometry"]].reset_index(drop=True)
-    for c, col in zip(names, attrs.columns, strict=True):
-        gdf[c] = attrs[col].to_numpy(float)
+    import geopandas as gpd
+
+    values = pd.DataFrame(attrs.to_numpy(float), columns=names)
+    weights_cols = pd.DataFrame(
+        {c: units[c].to_numpy(float) for c in units.columns if c in ("population",)}
+    )
+    gdf = gpd.GeoDataFrame(
+        pd.concat([values, weights_cols], axis=1),
+        geometry=units.geometry.to_numpy(),
+        crs=units.crs,
+    )
     w = pysal_weights(graph, codes)
     k = getattr(spec, "k", None)
     note = ""
@@ -754,10 +800,10 @@ def run_spopt(
                 lo = float(units[col].sum()) / (k or 10) * 0.5 if col else 1.0
                 note = "no lower bound in the spec: threshold half the mean region; "
             if col is None:
-                gdf["_count"] = 1.0
+                gdf = gdf.assign(_count=1.0)
                 col = "_count"
-            else:
-                gdf[col] = units[col].to_numpy(float)
+            elif col not in gdf.columns:
+                gdf = gdf.assign(**{col: units[col].to_numpy(float)})
             model = sr.MaxPHeuristic(gdf, w, names, col, float(lo), top_n=2)
             model.solve()
             note += f"threshold {col} >= {lo:,.0f}; "

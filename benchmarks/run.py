@@ -48,7 +48,7 @@ METHODS = (
     "spopt_region_kmeans",
     "spopt_maxp",
 )
-EXTRA_METHODS = ("naive_cbc", "ours_highs_cuts")
+EXTRA_METHODS = ("naive_cbc", "naive_highs_allpairs", "ours_highs_cuts")
 
 #: Solver threads for every solver call (same for all methods).
 THREADS = 1
@@ -110,7 +110,7 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
         )
         how = "first progress callback with an incumbent (includes the warm start)"
     wall = time.perf_counter() - t0
-    has_plan = bool(plan.assignment.notna().all())
+    has_plan = len(plan.assignment) == inst.n_units and bool(plan.assignment.notna().all())
     for ev in events:  # one gap definition everywhere: (incumbent - bound) / |incumbent|
         ev["solver_gap"] = ev.get("gap")
         inc, bnd = ev.get("incumbent"), ev.get("bound")
@@ -156,9 +156,9 @@ def _gap(inc, bnd) -> float | None:
     return max(0.0, (inc - bnd)) / max(abs(inc), 1e-9)
 
 
-def _work_naive(inst: Instance, graph, solver: str, log_path: str) -> dict:
+def _work_naive(inst: Instance, graph, solver: str, log_path: str, candidates) -> dict:
     t0 = time.perf_counter()
-    model = bl.build_naive(inst.landscape, inst.spec, graph=graph, candidates=inst.naive_candidates)
+    model = bl.build_naive(inst.landscape, inst.spec, graph=graph, candidates=candidates)
     remaining = max(inst.time_limit - model.build_seconds, 1.0)
     res = bl.solve_naive(
         model, solver=solver, time_limit=remaining, threads=THREADS, log_path=log_path, t_start=t0
@@ -244,15 +244,17 @@ def run_method(inst: Instance, method: str, graph, *, out_dir: Path) -> dict:
         out = run_isolated(_work_ours, inst, graph, solver, formulation, wall_limit=t_limit + grace)
         record["solver"] = "CBC" if solver == "cbc" else "HiGHS"
     elif method.startswith("naive"):
-        solver = method.split("_", 1)[1]
-        size = bl.naive_size(graph, inst.n_units, inst.naive_candidates)
+        solver = method.split("_")[1]
+        candidates = None if method.endswith("_allpairs") else inst.naive_candidates
+        size = bl.naive_size(graph, inst.n_units, candidates,
+                             bound_rows=bl.bound_rows(inst.landscape.units, inst.spec))
         record["solver"] = "HiGHS" if solver == "highs" else "CBC"
         if size["constraints"] > NAIVE_MAX_CONSTRAINTS:
             out = {
                 "status": "not_built",
                 "error": (
                     f"not built: the naive model would have {size['constraints']:,} constraints "
-                    f"and {size['variables']:,} variables (m={inst.naive_candidates} candidate "
+                    f"and {size['variables']:,} variables (m={candidates} candidate "
                     f"centres per unit); PuLP holds ~1 KB per constraint, i.e. "
                     f"~{size['constraints'] / 1e6:.0f} GB, above the harness cap of "
                     f"{NAIVE_MAX_CONSTRAINTS:,} constraints"
@@ -261,7 +263,8 @@ def run_method(inst: Instance, method: str, graph, *, out_dir: Path) -> dict:
             }
         else:
             log_path = str(out_dir / f"{slug}.log")
-            out = run_isolated(_work_naive, inst, graph, solver, log_path, wall_limit=t_limit + grace)
+            out = run_isolated(_work_naive, inst, graph, solver, log_path, candidates,
+                               wall_limit=t_limit + grace)
     elif method.startswith("spopt"):
         name = method.split("_", 1)[1]
         out = run_isolated(_work_spopt, inst, graph, name, wall_limit=t_limit)
@@ -278,9 +281,16 @@ def run_method(inst: Instance, method: str, graph, *, out_dir: Path) -> dict:
         with path.open("w") as fh:
             for ev in trace:
                 fh.write(json.dumps(ev, default=_json_default) + "\n")
-        record["trace_file"] = str(path.relative_to(_ROOT))
+        record["trace_file"] = _rel(path)
     record["n_trace"] = len(trace)
     return record
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _json_default(x):
@@ -399,8 +409,7 @@ def run_benchmark(
     t_start = time.perf_counter()
     for inst in instances:
         graph = graph_from_landscape(inst.landscape, contiguity=inst.spec.contiguity)
-        chosen = [m for m in (methods or METHODS) if inst.methods is None or m in inst.methods
-                  or (methods is not None)]
+        chosen = list(methods) if methods else list(inst.methods or METHODS)
         for method in chosen:
             log(f"[{time.perf_counter() - t_start:7.0f}s] {inst.name} / {method} "
                 f"(limit {inst.time_limit:.0f} s) ...")
@@ -490,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     result["note"] = args.note
     result["command"] = "python benchmarks/run.py " + " ".join(argv if argv is not None
                                                                 else sys.argv[1:])
-    result["run_dir"] = str(run_dir.relative_to(_ROOT))
+    result["run_dir"] = _rel(run_dir)
     text = render(result)
     Path(args.out).write_text(text)
     with (run_dir / "results.json").open("w") as fh:

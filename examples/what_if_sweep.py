@@ -37,7 +37,7 @@ VARIANTS = {
 def main(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output directory (default: a new temporary directory)")
-    parser.add_argument("--time-limit", type=float, default=6.0, help="solver seconds per variant")
+    parser.add_argument("--time-limit", type=float, default=4.0, help="solver seconds per variant")
     parser.add_argument("--workers", type=int, default=None, help="parallel processes")
     args = parser.parse_args(argv)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="rato_opt_"))

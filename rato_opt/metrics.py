@@ -41,7 +41,6 @@ number of memberships and graph edges.
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import weakref
 from collections.abc import Mapping

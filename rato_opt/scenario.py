@@ -113,8 +113,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +147,7 @@ __all__ = [
     "LockSpec",
     "SolverSettings",
     "load_scenario",
+    "dumps_toml",
     "SOURCES",
     "SOLVERS",
     "SECTORS",
@@ -723,7 +726,9 @@ class Scenario:
         return _to_plain(self, top=True)
 
     def to_toml(self, path: str | os.PathLike[str] | None = None) -> str:
-        """Return the TOML text, and write it to ``path`` when given (needs ``tomli_w``).
+        """Return the TOML text, and write it to ``path`` when given.
+
+        Uses ``tomli_w`` when it is installed, else a small built-in writer.
 
         Examples
         --------
@@ -731,13 +736,7 @@ class Scenario:
         >>> Scenario.from_dict(_loads(text)) == Scenario(name="x", k=3)
         True
         """
-        try:
-            import tomli_w
-        except ModuleNotFoundError as err:  # pragma: no cover - optional dependency
-            raise ScenarioError(
-                "writing TOML needs the tomli_w package: pip install tomli-w"
-            ) from err
-        text = tomli_w.dumps(self.to_dict())
+        text = dumps_toml(self.to_dict())
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
@@ -978,6 +977,84 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
 
 # ------------------------------------------------------------------ helpers
+def dumps_toml(data: Mapping[str, Any]) -> str:
+    """Write a dict of TOML-able values (str, int, float, bool, lists, tables) as TOML.
+
+    Uses ``tomli_w`` when installed; otherwise a small writer that handles what
+    scenarios hold: nested tables, arrays of tables, inline lists and tables.
+
+    Examples
+    --------
+    >>> print(_dumps_toml({"k": 3, "objective": {"split": 1.0}, "bounds": [{"column": "p"}]}))
+    k = 3
+    <BLANKLINE>
+    [objective]
+    split = 1.0
+    <BLANKLINE>
+    [[bounds]]
+    column = "p"
+    <BLANKLINE>
+    """
+    try:
+        import tomli_w
+    except ModuleNotFoundError:  # pragma: no cover - depends on the environment
+        return _dumps_toml(data)
+    return tomli_w.dumps(data)
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ScenarioError(f"cannot write {type(value).__name__} {value!r} as TOML")
+
+
+def _is_table_array(value: Any) -> bool:
+    return (
+        isinstance(value, list | tuple)
+        and len(value) > 0
+        and all(isinstance(v, Mapping) for v in value)
+    )
+
+
+def _dumps_toml(data: Mapping[str, Any], prefix: str = "") -> str:
+    """The built-in TOML writer behind :func:`dumps_toml`."""
+    lines: list[str] = []
+    for key, value in data.items():
+        if not isinstance(value, Mapping) and not _is_table_array(value):
+            lines.append(f"{_toml_key(str(key))} = {_toml_value(value)}")
+    out = "\n".join(lines) + ("\n" if lines else "")
+    for key, value in data.items():
+        name = f"{prefix}{_toml_key(str(key))}"
+        if isinstance(value, Mapping):
+            out += ("\n" if out else "") + f"[{name}]\n" + _dumps_toml(value, name + ".")
+        elif _is_table_array(value):
+            for item in value:
+                out += ("\n" if out else "") + f"[[{name}]]\n" + _dumps_toml(item, name + ".")
+    return out
+
+
 def _loads(text: str) -> dict:
     return _toml_reader.loads(text)
 

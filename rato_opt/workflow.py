@@ -30,7 +30,7 @@ from typing import Any
 
 from .exceptions import InputError
 from .export import FORMATS, atomic_output, export_plan, read_plan
-from .scenario import Scenario, _absolutise
+from .scenario import Scenario, _absolutise, dumps_toml
 
 __all__ = ["run_scenario", "run_scenario_file", "compare_plan_files", "MAP_FORMATS"]
 
@@ -141,8 +141,9 @@ def run_scenario(
                 from .plotting import plot_regions
 
                 title = f"{scenario.name}: {plan.n_regions} regio's ({plan.status})"
-                ax = plot_regions(land.units, plan.assignment, graph=graph, title=title,
-                                  credit=land.credit, figsize=(8.27, 11.69))
+                names = plan.regions["name"] if "name" in plan.regions else None
+                ax = plot_regions(land.units, plan.assignment, graph=graph, names=names,
+                                  title=title, credit=land.credit, figsize=(8.27, 11.69))
                 for p in _save(ax, tmp / "map", maps):
                     files[f"map_{p.suffix.lstrip('.')}"] = str(out / p.name)
         files["summary"] = str(out / "summary.json")
@@ -156,12 +157,10 @@ def run_scenario(
 
 def _scenario_toml(scenario: Scenario) -> str:
     """The scenario's TOML with relative paths made absolute (runnable from anywhere)."""
-    import tomli_w
-
     raw = scenario.to_dict()
     if scenario.base_dir is not None:
         raw = _absolutise(raw, Path(scenario.base_dir))
-    return tomli_w.dumps(raw)
+    return dumps_toml(raw)
 
 
 def run_scenario_file(
@@ -174,6 +173,13 @@ def run_scenario_file(
     """Read a scenario TOML file and run it (:func:`run_scenario`).
 
     This is the function behind ``rato-opt run SCENARIO.toml --out DIR``.
+
+    Examples
+    --------
+    >>> summary = run_scenario_file("examples/scenarios/default_k12.toml",
+    ...                             "out/default_k12")  # doctest: +SKIP
+    >>> summary["status"], summary["regions"], summary["files"]["map_pdf"]  # doctest: +SKIP
+    ('feasible', 12, '.../out/default_k12/map.pdf')
     """
     return run_scenario(Scenario.from_toml(path), out_dir, formats=formats, maps=maps)
 
@@ -254,7 +260,14 @@ def compare_plan_files(
     -------
     dict
         JSON-able: ``plans``, ``metrics`` (per plan), ``similarity`` (per pair),
-        ``out_dir`` and ``files``.
+        ``scenario``, ``inputs``, ``out_dir`` and ``files``.
+
+    Examples
+    --------
+    >>> result = compare_plan_files(["out/default_k12", "out/variant_k14"],
+    ...                             "out/compare")  # doctest: +SKIP
+    >>> result["similarity"][0]["ari"]  # doctest: +SKIP
+    0.71...
     """
     from .compare import compare_plans
 

@@ -117,6 +117,18 @@ def test_documented_example_parses():
     assert s.solver.time_limit == 60.0
 
 
+def test_builtin_toml_writer(monkeypatch, tmp_path):
+    """Without tomli_w (not a dependency) the built-in writer gives the same data."""
+    raw = Scenario.from_dict(FULL).to_dict()
+    raw["odd key"] = "quote \" and newline \n and é"
+    raw["nested"] = {"inline": [{"a": 1}, {"b": [1.5, -2e-7]}], "empty": {}}
+    assert tomllib.loads(scenario_module._dumps_toml(raw)) == raw
+    monkeypatch.setitem(__import__("sys").modules, "tomli_w", None)
+    s = Scenario.from_dict(FULL)
+    assert Scenario.from_dict(tomllib.loads(s.to_toml(tmp_path / "s.toml"))) == s
+    assert load_scenario(tmp_path / "s.toml") == s
+
+
 def test_no_time_limit_round_trips():
     s = Scenario(solver={"time_limit": 0})
     assert s.solver.time_limit is None
@@ -155,6 +167,7 @@ def test_round_trip_property(k, weights, bounds, together):
     }
     s = Scenario.from_dict(raw)
     assert Scenario.from_dict(tomllib.loads(s.to_toml())) == s
+    assert tomllib.loads(scenario_module._dumps_toml(s.to_dict())) == s.to_dict()
 
 
 # -------------------------------------------------------------- inheritance
