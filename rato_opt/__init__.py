@@ -33,11 +33,35 @@ from .units import RD_NEW, join_weights, read_units, validate_units
 
 __version__ = "0.1.0"
 
-# Names re-exported lazily from modules that import heavier dependencies.
+# Names re-exported lazily: importing rato_opt stays cheap (no PuLP, matplotlib, folium).
 _LAZY = {
-    "make_country": "rato_opt.synthetic",
-    "synthetic_overlays": "rato_opt.synthetic",
-    "load_default": "rato_opt.synthetic",
+    **dict.fromkeys(["make_country", "synthetic_overlays", "load_default"], "rato_opt.synthetic"),
+    "load_nl_2024": "rato_opt.nl",
+    **dict.fromkeys(
+        ["read_cbs_gemeenten", "read_cbs_kerncijfers", "read_duo_schools", "read_duo_pupils",
+         "pupils_per_unit", "board_footprint_layer", "region_code_layer", "amr_layer",
+         "read_water_links"],
+        "rato_opt.io",
+    ),
+    "fetch_cbs_gemeenten": "rato_opt.online",
+    **dict.fromkeys(["Bound", "Objective", "Locks", "RegionSpec"], "rato_opt.spec"),
+    **dict.fromkeys(["RegionModel", "build_model"], "rato_opt.model"),
+    **dict.fromkeys(["solve", "propose_regions"], "rato_opt.solve"),
+    **dict.fromkeys(["Plan", "Verification", "score_plan", "verify_plan"], "rato_opt.plan"),
+    "objective_terms": "rato_opt.metrics",
+    **dict.fromkeys(["precheck", "check_feasible"], "rato_opt.diagnose"),
+    **dict.fromkeys(["sector_landscape", "sector_spec"], "rato_opt.sectors"),
+    **dict.fromkeys(["Scenario", "load_scenario"], "rato_opt.scenario"),
+    **dict.fromkeys(["Comparison", "compare_plans"], "rato_opt.compare"),
+    **dict.fromkeys(["export_plan", "read_plan"], "rato_opt.export"),
+    **dict.fromkeys(["sweep", "SweepResult"], "rato_opt.sweep"),
+    **dict.fromkeys(["run_scenario", "run_scenario_file"], "rato_opt.workflow"),
+    **dict.fromkeys(
+        ["plot_layer", "plot_multiplicity", "plot_white_spots", "plot_regions",
+         "plot_difference", "small_multiples", "save_figure"],
+        "rato_opt.plotting",
+    ),
+    "explore_regions": "rato_opt.interactive",
 }
 
 __all__ = [
@@ -59,6 +83,10 @@ __all__ = [
     "white_spots",
     *_LAZY,
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def __getattr__(name: str) -> Any:

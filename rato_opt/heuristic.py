@@ -396,7 +396,8 @@ def greedy_regions(
     Returns
     -------
     Series
-        Region label (``"H01"``, ...) per unit code; every region is connected.
+        Region label (``"H1"``, ``"H2"``, ... numbered by each region's first unit code)
+        per unit code; every region is connected.
         Bounds are met where the search managed to (check with
         :func:`rato_opt.plan.verify_plan`).
 
@@ -418,6 +419,7 @@ def greedy_regions(
     graph = model_graph(landscape, spec, graph=graph)
     model = RegionModel(landscape, spec, graph, formulation="cuts", _light=True)
     lab = warm_start_labels(model, seed=seed, time_budget=time_budget)
+    lab = model.labels_of(dict(zip(model.codes, lab, strict=True)))  # ordered by first unit
     width = len(str(int(lab.max()) + 1))
     return pd.Series([f"H{r + 1:0{width}d}" for r in lab], index=pd.Index(model.codes, name="code"),
                      name="region")
