@@ -367,6 +367,12 @@ def render(result: dict[str, Any]) -> str:
         "(git-ignored).",
         "",
     ]
+    if result.get("pending"):
+        lines += [
+            f"> **Partial run**: still to run when this file was written: "
+            f"{', '.join(result['pending'])}.",
+            "",
+        ]
     if result.get("note"):
         lines += [result["note"], ""]
     lines += [SECTIONS[0], ""]
@@ -379,6 +385,7 @@ def render(result: dict[str, Any]) -> str:
             ["platform", m.get("platform")],
             ["python", m.get("python")],
             *[[k, val] for k, val in v.items()],
+            *[[f"sha256[:12] {k}", val] for k, val in (result.get("code") or {}).items()],
         ],
     )
     loads = result.get("loads") or []
@@ -402,12 +409,14 @@ def render(result: dict[str, Any]) -> str:
         "",
     ]
     lines += _table(
-        ["instance", "units", "k", "bounds", "objective", "time limit s", "naive candidates", "notes"],
+        ["instance", "units", "k", "bounds", "objective", "time limit s", "naive candidates",
+         "methods", "notes"],
         [
             [
                 i["name"], i["n_units"], i["k"], "; ".join(i["bounds"]), i["objective"],
                 f"{i['time_limit']:.0f}",
                 "all pairs" if i["naive_candidates"] is None else f"{i['naive_candidates']} nearest",
+                ", ".join(i.get("methods", [])),
                 " ".join(i["notes"]) or "–",
             ]
             for i in result.get("instances", [])

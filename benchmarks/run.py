@@ -393,20 +393,55 @@ def other_load() -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- driver
+def code_fingerprint() -> dict[str, str]:
+    """sha256 (first 12 hex digits) of the optimiser's source files, as loaded for the run."""
+    import hashlib
+
+    out = {}
+    for name in ("spec", "model", "solve", "heuristic", "plan", "metrics", "diagnose"):
+        f = _ROOT / "rato_opt" / f"{name}.py"
+        if f.is_file():
+            out[f"rato_opt/{name}.py"] = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
+    return out
+
+
 def run_benchmark(
     instances: list[Instance],
     methods: tuple[str, ...] | None = None,
     *,
     out_dir: Path = OUT_DIR,
     log=print,
+    on_progress=None,
 ) -> dict[str, Any]:
-    """Run every method on every instance; return the records and run metadata."""
+    """Run every method on every instance; return the records and run metadata.
+
+    ``on_progress(partial_result)`` is called after every instance (e.g. to write a
+    partial report).
+    """
+    # Load the optimiser once, in this process, so every forked worker runs the same code
+    # even if the source files change during a long run.
+    import rato_opt.model
+    import rato_opt.plan
+    import rato_opt.solve  # noqa: F401
     from rato_opt.graph import graph_from_landscape
 
+    fingerprint = code_fingerprint()
     out_dir.mkdir(parents=True, exist_ok=True)
     records = []
     loads = [other_load()]
     t_start = time.perf_counter()
+    done: list[Instance] = []
+
+    def result(partial: bool) -> dict[str, Any]:
+        return {
+            "records": records,
+            "instances": [_instance_info(i) for i in done],
+            "pending": [i.name for i in instances if i not in done] if partial else [],
+            "loads": loads,
+            "total_s": time.perf_counter() - t_start,
+            "code": fingerprint,
+        }
+
     for inst in instances:
         graph = graph_from_landscape(inst.landscape, contiguity=inst.spec.contiguity)
         chosen = list(methods) if methods else list(inst.methods or METHODS)
@@ -426,27 +461,27 @@ def run_benchmark(
                 slim = {k: v for k, v in rec.items() if k not in ("assignment", "trace")}
                 fh.write(json.dumps(slim, default=_json_default) + "\n")
         loads.append(other_load())
+        done.append(inst)
+        if on_progress is not None:
+            on_progress(result(partial=inst is not instances[-1]))
+    return result(partial=False)
+
+
+def _instance_info(i: Instance) -> dict[str, Any]:
     return {
-        "records": records,
-        "instances": [
-            {
-                "name": i.name,
-                "description": i.description,
-                "time_limit": i.time_limit,
-                "n_units": i.n_units,
-                "k": i.spec.k,
-                "bounds": [
-                    f"{b.column} {b.lower}-{b.upper}{' x mean' if b.relative else ''}"
-                    for b in i.spec.bounds
-                ],
-                "objective": _objective_text(i.spec.objective),
-                "naive_candidates": i.naive_candidates,
-                "notes": list(i.notes),
-            }
-            for i in instances
+        "name": i.name,
+        "description": i.description,
+        "time_limit": i.time_limit,
+        "n_units": i.n_units,
+        "k": i.spec.k,
+        "bounds": [
+            f"{b.column} {b.lower}-{b.upper}{' x mean' if b.relative else ''}"
+            for b in i.spec.bounds
         ],
-        "loads": loads,
-        "total_s": time.perf_counter() - t_start,
+        "objective": _objective_text(i.spec.objective),
+        "naive_candidates": i.naive_candidates,
+        "notes": list(i.notes),
+        "methods": list(i.methods or METHODS),
     }
 
 
@@ -492,16 +527,19 @@ def main(argv: list[str] | None = None) -> int:
     methods = tuple(args.methods) if args.methods else None
     run_dir = OUT_DIR / dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     print(f"benchmark: {len(instances)} instance(s); traces in {run_dir}", flush=True)
+    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+
+    def write(result: dict[str, Any]) -> None:
+        result["machine"] = info
+        result["quick"] = args.quick
+        result["note"] = args.note
+        result["command"] = command
+        result["run_dir"] = _rel(run_dir)
+        Path(args.out).write_text(render(result))
+
     result = run_benchmark(instances, methods, out_dir=run_dir,
-                           log=lambda s: print(s, flush=True))
-    result["machine"] = info
-    result["quick"] = args.quick
-    result["note"] = args.note
-    result["command"] = "python benchmarks/run.py " + " ".join(argv if argv is not None
-                                                                else sys.argv[1:])
-    result["run_dir"] = _rel(run_dir)
-    text = render(result)
-    Path(args.out).write_text(text)
+                           log=lambda s: print(s, flush=True), on_progress=write)
+    write(result)
     with (run_dir / "results.json").open("w") as fh:
         slim = dict(result)
         slim["records"] = [

@@ -215,7 +215,7 @@ def moved_units(
     if weights is not None:
         for col in weights.columns:
             out[col] = weights[col].reindex(out.index).to_numpy()
-    out.index.name = "code"
+    out = out.rename_axis("code")
     return out
 
 

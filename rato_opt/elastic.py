@@ -11,7 +11,6 @@ says so.
 from __future__ import annotations
 
 import numpy as np
-import pulp
 
 from .model import RegionModel, _weights
 
@@ -122,6 +121,3 @@ def explain(
                    "(the solver may have stopped early)")
     return sorted(set(out), key=out.index)
 
-
-def _value(v) -> float:  # pragma: no cover - tiny helper
-    return float(pulp.value(v) or 0.0)

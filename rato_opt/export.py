@@ -157,7 +157,7 @@ def region_summary(plan: Plan | pd.Series, landscape: Landscape) -> pd.DataFrame
     if hasattr(plan, "regions") and isinstance(plan.regions, pd.DataFrame):
         regions = plan.regions.copy()
         regions.index = regions.index.astype(str)
-        regions.index.name = "region"
+        regions = regions.rename_axis("region")
         return regions
     a = plan_assignment(plan)
     _check_codes(a, landscape)

@@ -19,7 +19,7 @@ import pandas as pd
 from .landscape import Landscape
 from .spec import RegionSpec
 
-__all__ = ["greedy_regions", "improve", "repair"]
+__all__ = ["greedy_regions", "improve", "repair", "from_partition", "warm_start_labels"]
 
 
 class _State:
@@ -322,6 +322,39 @@ def _choose_q(model) -> int:
             total = float(_weights(model.landscape, b.column).sum())
             q = max(q, int(np.ceil(total / b.upper)))
     return min(q, model.k_max)
+
+
+def from_partition(model, assignment, *, time_budget: float = 2.0) -> np.ndarray | None:
+    """Model labels of a plan derived from a (partial) partition, e.g. the reference layer.
+
+    Units without a region join a neighbouring region, disconnected pieces are repaired
+    (:func:`repair`) and the local search of :func:`improve` then works off bound
+    violations and lowers the objective. Returns None when the number of regions does
+    not fit the model.
+    """
+    lab = -np.ones(model.n, dtype=int)
+    ids: dict[object, int] = {}
+    for i, code in enumerate(model.codes):
+        reg = assignment.get(code) if hasattr(assignment, "get") else None
+        if reg is not None and reg == reg:
+            lab[i] = ids.setdefault(reg, len(ids))
+    if (lab < 0).all():
+        return None
+    for _ in range(model.n):
+        missing = np.flatnonzero(lab < 0)
+        if not len(missing):
+            break
+        for i in missing:
+            regs = sorted({lab[j] for j in model.nbrs[i] if lab[j] >= 0})
+            if regs:
+                lab[i] = regs[0]
+    if (lab < 0).any():
+        return None
+    lab = repair(model, lab)
+    q = int(lab.max()) + 1
+    if not model.k_min <= q <= model.k_max:
+        return None
+    return improve(model, lab, q=q, time_budget=time_budget)
 
 
 def _one_start(model, q: int, seed: int, time_budget: float) -> np.ndarray:

@@ -695,7 +695,7 @@ def pupils_per_unit(
         )
     totals = values.groupby(pupils["gemeentecode"].astype(str).to_numpy()).sum()
     out = totals.reindex(codes, fill_value=0.0).astype(float)
-    out.index.name = "code"
+    out = out.rename_axis("code")
     return out.rename(column)
 
 

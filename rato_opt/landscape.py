@@ -196,7 +196,7 @@ def multiplicity(landscape: Landscape, layers: Sequence[str] | None = None) -> p
     ).astype(int)
     table["any"] = (table[names] > 0).sum(axis=1).astype(int)
     table["total"] = table[names].sum(axis=1).astype(int)
-    table.index.name = "code"
+    table = table.rename_axis("code")
     return table
 
 
@@ -237,7 +237,7 @@ def layer_summary(
         sum(layer.n_collaborations for layer in landscape.layers.values()),
     )
     table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "layer"
+    table = table.rename_axis("layer")
     return table
 
 
@@ -318,7 +318,7 @@ def white_spots(
         total = float(units[c].sum())
         out[c] = units.loc[mask, c]
         out[f"share_{c}"] = out[c] / total if total > 0 else float("nan")
-    out.index.name = "code"
+    out = out.rename_axis("code")
     return out
 
 
@@ -343,5 +343,5 @@ def coverage_table(landscape: Landscape) -> pd.DataFrame:
     n_cols = [f"n_{n}" for n in landscape.layers]
     out["n_layers"] = (out[n_cols] > 0).sum(axis=1).astype(int) if n_cols else 0
     out["white_spot"] = out["n_layers"] == 0
-    out.index.name = "code"
+    out = out.rename_axis("code")
     return out

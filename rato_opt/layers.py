@@ -160,7 +160,7 @@ class Layer:
         mat = mat.reindex(columns=self.collaborations.index, fill_value=False)
         if index is not None:
             mat = mat.reindex(index, fill_value=False)
-        mat.index.name = "unit"
+        mat = mat.rename_axis("code")
         return mat
 
     def count(self, units: pd.Index | None = None) -> pd.Series:
@@ -259,7 +259,7 @@ class Layer:
             raise LayerError(f"layer {name!r}: {share_column!r} must hold numbers in [0, 1]")
         names = t.groupby(id_column, sort=True)[name_column or id_column].first().astype(str)
         collaborations = pd.DataFrame({"name": names})
-        collaborations.index.name = "collaboration"
+        collaborations = collaborations.rename_axis("collaboration")
         shares = pd.DataFrame(
             {
                 "unit": t[unit_column].to_numpy(),

@@ -10,7 +10,6 @@ The spec dataclasses live in :mod:`rato_opt.spec` and are re-exported here.
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -435,6 +434,7 @@ class RegionModel:
 
         # ---- objective
         self.terms: dict[str, tuple[pulp.LpAffineExpression, float]] = {}
+        self.home_vars: list[tuple[np.ndarray, dict[int, pulp.LpVariable]]] = []
         self._build_objective()
         if elastic:
             prob.setObjective(pulp.lpSum(v * p["penalty"] for v, _, p in self.slacks))
@@ -568,6 +568,7 @@ class RegionModel:
             const += g.coef * Wc
             regions = sorted({r for i in m for r in self.labels[i]})
             h = {r: self._var(f"{prefix}_home_c{ci}_R{r}", 0, 1, "Binary") for r in regions}
+            self.home_vars.append((m, h))
             self._con(pulp.lpSum(h.values()) == 1, f"{prefix}_home_c{ci}")
             zs = []
             for r in regions:
@@ -971,12 +972,3 @@ def build_model(
             check_feasible(landscape, spec, graph=graph)
     return RegionModel(landscape, spec, graph, formulation=formulation)
 
-
-def _fmt(x: float) -> str:
-    if abs(x - round(x)) < 1e-9 and abs(x) >= 1:
-        return f"{round(x):,}"
-    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-
-def _ceil(x: float) -> float:
-    return math.ceil(x - 1e-9)

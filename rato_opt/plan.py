@@ -825,7 +825,7 @@ class Plan:
             full = clean.reindex(landscape.codes).astype(object).rename("region")
         else:  # no solution: an empty assignment
             full = pd.Series([], index=pd.Index([], dtype=object), dtype=object, name="region")
-        full.index.name = "code"
+        full = full.rename_axis("code")
         return cls(
             assignment=full,
             regions=regions,

@@ -30,7 +30,7 @@ import pandas as pd
 import pulp
 
 from .exceptions import SolverError
-from .heuristic import improve, repair, warm_start_labels
+from .heuristic import from_partition, improve, repair, warm_start_labels
 from .model import RegionModel, build_model
 
 __all__ = ["solve", "propose_regions", "SolverRun"]
@@ -163,10 +163,8 @@ def _run_cbc(model: RegionModel, *, time_limit, threads, msg, start) -> SolverRu
     else:
         status = "not_solved"
     bound = None
-    found = re.findall(r"best possible (-?[\d.eE+-]+)", text)
-    if found:
-        bound = float(found[-1])
-    found = re.findall(r"Objective bound:?\s+(-?[\d.eE+-]+)", text) or found and []
+    # CBC logs "... best possible <bound>" while it searches and when it stops
+    found = re.findall(r"best possible (-?[\d.]+(?:e[+-]?\d+)?)", text)
     if found:
         bound = float(found[-1])
     if status == "optimal":
@@ -219,7 +217,7 @@ def _make_plan(model, assignment, *, status, bound, seconds, solver, explanation
 
 # --------------------------------------------------------------------------- LNS
 def _lns(model: RegionModel, lab: np.ndarray, *, deadline: float, threads, offer,
-         report, window: int = 2, window_seconds: float = 3.0) -> int:
+         report, window: int = 3, window_seconds: float = 5.0) -> int:
     """Exact large-neighbourhood search with HiGHS on the model itself.
 
     Repeatedly frees the units of a few neighbouring regions (the others keep their
@@ -264,11 +262,27 @@ def _lns(model: RegionModel, lab: np.ndarray, *, deadline: float, threads, offer
         win = {r0, *nbr}
         free = np.isin(lab[kunit], list(win)) & np.isin(klab, list(win))
         cur = (lab[kunit] == klab).astype(float)
-        lo = np.where(free, 0.0, cur)
-        up = np.where(free, 1.0, cur)
-        h.changeColsBounds(len(cols), cols, lo, up)
         model.set_start(_assignment(model, lab))  # lab is in first-unit order: consistent
         vals = np.array([float(v.varValue or 0.0) for v in allv])
+        # collaboration homes: free only for collaborations with a member in the window,
+        # and only among the window's labels and the current home
+        in_win = np.isin(lab, list(win))
+        hc, hlo, hup = [], [], []
+        for members, hv in model.home_vars:
+            touched = bool(in_win[members].any())
+            for r, v in hv.items():
+                val = float(v.varValue or 0.0)
+                hc.append(v.index)
+                if touched and (r in win or val > 0.5):
+                    hlo.append(0.0)
+                    hup.append(1.0)
+                else:
+                    hlo.append(val)
+                    hup.append(val)
+        all_cols = np.concatenate([cols, np.array(hc, dtype=np.int32)])
+        lo = np.concatenate([np.where(free, 0.0, cur), hlo])
+        up = np.concatenate([np.where(free, 1.0, cur), hup])
+        h.changeColsBounds(len(all_cols), all_cols, lo, up)
         h.setSolution(len(idx_all), idx_all, vals)
         h.setOptionValue("time_limit", float(max(min(window_seconds, deadline - time.perf_counter()),
                                                  0.2)))
@@ -291,8 +305,6 @@ def _lns(model: RegionModel, lab: np.ndarray, *, deadline: float, threads, offer
             report(after - model.objective_constant, None, None)
         else:
             stale += 1
-    # restore the model's bounds (the problem object stays reusable)
-    h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.ones(len(cols)))
     return tried
 
 
@@ -357,9 +369,17 @@ def solve(
 
     Notes
     -----
-    Formulation choice, measured on this machine (2 shared cores, HiGHS 1.15) — see
-    the report in the module :mod:`rato_opt.model` docstring and the numbers recorded
-    there. The objective of the returned plan is recomputed from its assignment
+    Order of work: warm-start candidates (``spec.start`` and the reference partition,
+    both repaired and improved by local search, and the multi-start heuristic) → the
+    best *verified* one is the incumbent → optional exact large-neighbourhood search
+    (``polish``) → the global solve (for ``"cuts"``: solve, add separator cuts for
+    disconnected regions, repair the solution into a verified plan, re-solve). The
+    reported ``bound`` is the best dual bound of any solve (each is a relaxation of the
+    original problem, so it is valid), never below 0, which holds trivially because
+    every term is non-negative. Time limits make results depend on machine speed; for
+    a run that ends without hitting a limit the result is deterministic (fixed seeds,
+    sorted iteration). Measurements are in :class:`rato_opt.model.RegionModel`.
+    The objective of the returned plan is recomputed from its assignment
     (:func:`rato_opt.metrics.objective_terms`), so it equals the model's to rounding.
 
     Examples
@@ -412,11 +432,21 @@ def solve(
     start_lab = None
     if warm_start:
         cand = []
-        if model.spec.start is not None and all(c in model.spec.start for c in model.codes):
-            lab = model.labels_of(model.spec.start)
-            if lab.max() < model.K:
-                cand.append(repair(model, lab))
         budget = 2.0 if time_limit is None else max(0.2, min(5.0, 0.08 * time_limit))
+        # plans to start from: the spec's start plan, the reference partition (both
+        # repaired and improved by local search), and the multi-start heuristic
+        partitions = []
+        if model.spec.start is not None:
+            partitions.append(model.spec.start)
+        ref = model.spec.objective.reference
+        if ref is not None and ref in model.landscape.layers:
+            m = model.landscape.layers[ref].membership()
+            if not m["unit"].duplicated().any():
+                partitions.append(dict(zip(m["unit"], m["collaboration"], strict=True)))
+        for part in partitions:
+            lab = from_partition(model, part, time_budget=budget / 2)
+            if lab is not None:
+                cand.append(lab)
         cand.append(warm_start_labels(model, seed=0, time_budget=budget))
         for lab in cand:
             if lab.max() + 1 < model.k_min or lab.max() + 1 > model.k_max:

@@ -187,3 +187,14 @@ def test_coverage_invariants(memberships, threshold):
     assert summary["units_covered"] + summary["white_spots"] == len(codes)
     assert len(white_spots(land)) == summary["white_spots"]
     assert multiplicity(land)["sop"].sum() == len(layer.membership())
+
+
+def test_analysis_never_renames_the_units_index(row):
+    """Regression: reindexing shares the Index object, so naming it in place renamed the units."""
+    layer = Layer.from_partition("amr", pd.Series({"A": "1", "B": "1", "C": "2"}))
+    land = Landscape(row, [layer])
+    layer.count(land.codes)
+    coverage_table(land)
+    multiplicity(land)
+    assert land.units.index.name == "code"
+    assert layer.incidence(land.codes).index.name == "code"

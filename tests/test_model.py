@@ -8,6 +8,7 @@ import geopandas as gpd
 import matplotlib
 import pulp
 import pytest
+from conftest import grid_units
 from shapely import box
 
 from rato_opt import Landscape, Layer
@@ -22,8 +23,6 @@ from rato_opt.model import (
     model_graph,
 )
 from rato_opt.units import validate_units
-
-from conftest import grid_units
 
 matplotlib.use("Agg")
 

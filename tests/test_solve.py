@@ -113,6 +113,38 @@ def test_fixed_labels_and_own_region():
     assert plan.assignment["r0c0"] == plan.assignment["r1c3"]
 
 
+def test_k_range_with_relative_bounds_picks_the_best_k():
+    """k in 2..4, every region within 10 % of the mean of the chosen k: k=2 (left | right)
+    and k=4 (2 × 2 blocks) are balanced; compactness prefers k=2."""
+    land = _grid2x4()
+    spec = RegionSpec(k_min=2, k_max=4, contiguity="rook",
+                      bounds=[Bound("population", 0.9, 1.1, relative=True)],
+                      objective=Objective(split=0.0, compactness=1.0))
+    plan = propose_regions(land, spec, time_limit=30)
+    assert plan.status == "optimal" and plan.n_regions == 2
+    assert _groups(plan) == {LEFT, RIGHT}
+
+
+def test_islands_become_their_own_region():
+    import geopandas as gpd
+    from shapely import box
+
+    from rato_opt.units import validate_units
+
+    geoms = [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 0, 3000, 1000),
+             box(9000, 0, 10000, 1000)]
+    units = validate_units(gpd.GeoDataFrame({"code": ["A", "B", "C", "Z"],
+                                             "population": [5, 5, 5, 1]}, geometry=geoms,
+                                            crs="EPSG:28992"), code="code")
+    land = Landscape(units, [Layer.from_partition("sop", dict(zip("ABCZ", "xxyy", strict=True)))])
+    spec = RegionSpec(k=3, bounds=[Bound("population", lower=4, upper=10)], allow_islands=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = propose_regions(land, spec, time_limit=30)
+    assert plan.status == "optimal" and plan.verification.ok
+    assert frozenset({"Z"}) in _groups(plan)  # population 1 < lower bound 4: exempt
+
+
 def _path(pops):
     """A 1 × n strip ``c0 c1 ... c{n-1}``; only prefixes | suffixes are contiguous 2-splits."""
     units = grid_units(1, len(pops), weights={"population": pops})
