@@ -67,6 +67,8 @@ def demo_spec(landscape):
             compactness=0.5,
             alignment=0.5 if "amr" in layers else 0.0,
             reference="amr" if "amr" in layers else None,
+            alliance=0.25 if "alliance" in layers else 0.0,
+            alliance_layer="alliance" if "alliance" in layers else None,
         ),
     )
 
@@ -90,6 +92,19 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
     dict
         The summary printed by ``--json``.
     """
+    from .export import atomic_output
+
+    out_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rato_demo_"))
+    with atomic_output(out_dir) as tmp:
+        result = _demo_into(tmp, time_limit=time_limit, solver=solver)
+        result["out"] = str(out_dir.absolute())
+        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+            json.dump(_jsonable(result), fh, indent=2)
+    return _jsonable(result)
+
+
+def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, Any]:
+    """Write the demo's tables and maps into ``out_dir``; return the summary."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,8 +116,6 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
     from .solve import propose_regions
     from .synthetic import load_default
 
-    out_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rato_demo_"))
-    out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     land = load_default()
     graph = graph_from_landscape(land)
@@ -110,34 +123,37 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
     summary = layer_summary(land)
     coverage = coverage_table(land)
     spots = white_spots(land)
-    _write_csv(summary, out_dir / "layer_summary.csv")
-    _write_csv(coverage, out_dir / "coverage.csv")
-    _write_csv(spots, out_dir / "white_spots.csv")
+    summary.to_csv(out_dir / "layer_summary.csv")
+    coverage.to_csv(out_dir / "coverage.csv")
+    spots.to_csv(out_dir / "white_spots.csv")
 
-    maps = []
     for name in land.layers:
         fig, ax = plt.subplots(figsize=(8, 9))
         plotting.plot_layer(land, name, ax=ax)
-        maps.append(_save_png(fig, out_dir / f"layer_{name}.png"))
+        _save_png(fig, out_dir / f"layer_{name}.png")
     fig, ax = plt.subplots(figsize=(8, 9))
-    plotting.plot_multiplicity(land, ax=ax)
-    maps.append(_save_png(fig, out_dir / "multiplicity.png"))
+    plotting.plot_multiplicity(land, "sop", ax=ax)
+    _save_png(fig, out_dir / "multiplicity_sop.png")
     fig, ax = plt.subplots(figsize=(8, 9))
     plotting.plot_white_spots(land, layers=_collab_layers(land), ax=ax)
-    maps.append(_save_png(fig, out_dir / "white_spots.png"))
+    _save_png(fig, out_dir / "white_spots.png")
 
     spec = demo_spec(land)
     plan = propose_regions(land, spec, graph=graph, solver=solver, time_limit=time_limit)
-    _write_csv(plan.assignment.to_frame(), out_dir / "plan_assignment.csv")
-    _write_csv(plan.regions, out_dir / "plan_regions.csv")
-    fig, ax = plt.subplots(figsize=(8, 9))
-    plotting.plot_regions(
-        land.units, plan.assignment, ax=ax, graph=graph,
-        names=plan.regions["name"].to_dict(),
-        title=f"Voorstel: {plan.n_regions} onderwijsregio's ({plan.status})",
-        credit=land.credit,
-    )
-    maps.append(_save_png(fig, out_dir / "plan_regions.png"))
+    plan.assignment.to_frame().to_csv(out_dir / "plan_assignment.csv")
+    plan.regions.to_csv(out_dir / "plan_regions.csv")
+    if len(plan.assignment):
+        fig, ax = plt.subplots(figsize=(8, 9))
+        status = _STATUS_NL.get(plan.status, plan.status)
+        if plan.status == "feasible" and plan.gap is not None:
+            status += f", gap {plan.gap:.0%}"
+        plotting.plot_regions(
+            land.units, plan.assignment, ax=ax, graph=graph,
+            names=plan.regions["name"].to_dict(),
+            title=f"Voorstel: {plan.n_regions} onderwijsregio's ({status})",
+            credit=land.credit,
+        )
+        _save_png(fig, out_dir / "plan_regions.png")
 
     layers = {
         name: {
@@ -148,7 +164,7 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
         for name in land.layers
     }
     plan_summary = plan.summary()
-    result = {
+    return {
         "landscape": land.name,
         "units": len(land.units),
         "layers": layers,
@@ -158,13 +174,17 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
             "regions", "status", "objective", "bound", "gap", "seconds", "contiguous",
             "covered_share", "terms")},
         "verified": bool(plan.verification.ok),
-        "out": str(out_dir),
-        "files": sorted(p.name for p in out_dir.iterdir()),
+        "files": sorted([p.name for p in out_dir.iterdir()] + ["summary.json"]),
         "elapsed": time.perf_counter() - started,
     }
-    with open(out_dir / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(_jsonable(result), fh, indent=2)
-    return _jsonable(result)
+
+
+_STATUS_NL = {
+    "optimal": "bewezen optimaal",
+    "feasible": "toegelaten, niet bewezen optimaal",
+    "infeasible": "onmogelijk",
+    "not_solved": "niet opgelost",
+}
 
 
 def _collab_layers(land) -> list[str]:
@@ -173,20 +193,11 @@ def _collab_layers(land) -> list[str]:
     return names or list(land.layers)
 
 
-def _write_csv(frame, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_csv(tmp)
-    tmp.replace(path)
-
-
-def _save_png(fig, path: Path) -> str:
+def _save_png(fig, path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
-    tmp.replace(path)
-    return path.name
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -351,10 +351,64 @@ def from_partition(model, assignment, *, time_budget: float = 2.0) -> np.ndarray
     if (lab < 0).any():
         return None
     lab = repair(model, lab)
+    lab = _adjust_count(model, lab, _choose_q(model))
     q = int(lab.max()) + 1
     if not model.k_min <= q <= model.k_max:
         return None
     return improve(model, lab, q=q, time_budget=time_budget)
+
+
+def _split_region(model, lab: np.ndarray, r: int, weight: np.ndarray, new: int) -> None:
+    """Split region r in two connected halves grown from two far-apart members."""
+    G = model._ig()
+    members = np.flatnonzero(lab == r).tolist()
+    sub = G.subgraph(members)
+    a = members[0]
+    d = nx.single_source_shortest_path_length(sub, a)
+    b = max(d, key=lambda u: (d[u], -u))
+    d = nx.single_source_shortest_path_length(sub, b)
+    a = max(d, key=lambda u: (d[u], -u))
+    side = {a: 0, b: 1}
+    load = [weight[a], weight[b]]
+    frontier = [deque(sorted(sub[a])), deque(sorted(sub[b]))]
+    while len(side) < len(members):
+        t = 0 if load[0] <= load[1] else 1
+        if not frontier[t]:
+            t = 1 - t
+            if not frontier[t]:
+                break
+        u = frontier[t].popleft()
+        if u in side:
+            continue
+        side[u] = t
+        load[t] += weight[u]
+        frontier[t].extend(sorted(v for v in sub[u] if v not in side))
+    for u, t in side.items():
+        if t == 1:
+            lab[u] = new
+
+
+def _adjust_count(model, lab: np.ndarray, q: int) -> np.ndarray:
+    """Split the heaviest regions / merge the lightest into a neighbour until q regions."""
+    lab = lab.copy()
+    weight = _primary_weight(model)
+    while int(lab.max()) + 1 < q:
+        loads = np.bincount(lab, weights=weight)
+        sizes = np.bincount(lab)
+        order = [r for r in np.argsort(-loads, kind="stable") if sizes[r] >= 2]
+        if not order:
+            break
+        _split_region(model, lab, int(order[0]), weight, int(lab.max()) + 1)
+    while int(lab.max()) + 1 > q:
+        loads = np.bincount(lab, weights=weight)
+        r = int(np.argmin(loads))
+        nbrs = sorted({lab[j] for i in np.flatnonzero(lab == r) for j in model.nbrs[i]} - {r})
+        if not nbrs:
+            break
+        t = min(nbrs, key=lambda u: (loads[u], u))
+        lab[lab == r] = t
+        _, lab = np.unique(lab, return_inverse=True)
+    return lab
 
 
 def _one_start(model, q: int, seed: int, time_budget: float) -> np.ndarray:

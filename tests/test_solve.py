@@ -12,6 +12,7 @@ import warnings
 import matplotlib
 import numpy as np
 import pandas as pd
+import pulp
 import pytest
 from conftest import grid_units
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +41,15 @@ def _check_objective(plan, land, spec, graph):
     for key, value in terms.items():
         assert plan.terms[key] == pytest.approx(value, abs=1e-6)
     assert plan.objective == pytest.approx(sum(terms.values()), abs=1e-6)
+
+
+def _check_model_value(plan, model):
+    """For a proven optimum, the solver's objective (plus the model's constant) is the
+    plan's objective recomputed by rato_opt.metrics."""
+    value = pulp.value(model.problem.objective) + model.objective_constant
+    assert value == pytest.approx(plan.objective, abs=1e-6)
+    assert sum(model.evaluate(plan.assignment).values()) == pytest.approx(plan.objective,
+                                                                          abs=1e-9)
 
 
 def _grid2x4():
@@ -75,6 +85,7 @@ def test_grid_left_right_is_proven_optimal(solver, formulation):
     assert plan.bound == pytest.approx(plan.objective, abs=1e-6)
     assert plan.verification.ok
     _check_objective(plan, land, spec, model.graph)
+    _check_model_value(plan, model)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -290,6 +301,7 @@ def test_property_plans_are_valid(case):
     assert scored.objective == pytest.approx(plan.objective, abs=1e-6)
     if plan.status == "optimal":
         assert plan.gap == 0.0
+        _check_model_value(plan, model)
     totals = units["population"].groupby(plan.assignment).sum()
     mean = units["population"].sum() / k
     assert (totals <= 3.0 * mean + 1e-6).all() and (totals >= 0.2 * mean - 1e-6).all()
