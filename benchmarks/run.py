@@ -508,6 +508,19 @@ def _f(x, digits: int = 4) -> str:
     return str(x)
 
 
+def load_run(run_dir: Path) -> dict[str, Any]:
+    """A finished run's result dict, with each record's progress trace read back."""
+    with (run_dir / "results.json").open() as fh:
+        result = json.load(fh)
+    for r in result["records"]:
+        tf = r.get("trace_file")
+        path = (_ROOT / tf) if tf and not Path(tf).is_absolute() else Path(tf) if tf else None
+        if path is not None and path.is_file():
+            with path.open() as fh:
+                r["trace"] = [json.loads(line) for line in fh if line.strip()]
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.report import render
 
@@ -521,7 +534,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="override every instance's time limit (seconds)")
     p.add_argument("--out", default=str(_ROOT / "benchmarks" / "RESULTS.md"))
     p.add_argument("--note", default="", help="free text added to the report header")
+    p.add_argument("--render", metavar="RUN_DIR", default=None,
+                   help="only re-render the report of a finished run (its results.json and traces)")
     args = p.parse_args(argv)
+    if args.render:
+        Path(args.out).write_text(render(load_run(Path(args.render))))
+        print(f"wrote {args.out} from {args.render}")
+        return 0
     info = machine_info()
     instances = get_instances(args.instances, quick=args.quick, time_limit=args.time_limit)
     methods = tuple(args.methods) if args.methods else None

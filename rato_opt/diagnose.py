@@ -36,6 +36,7 @@ import networkx as nx
 from .exceptions import ColumnError, InfeasibleError, LayerError, ModelError
 from .graph import components
 from .metrics import regional_collaborations, split_layer_weights
+from .plan import _fmt
 from .spec import Bound, RegionSpec
 from .units import _listing
 
@@ -45,14 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["precheck", "precheck_notes", "check_feasible", "feasible_k_range"]
 
 _TOL = 1e-6
-
-
-def _fmt(x: float) -> str:
-    if abs(x - round(x)) < 1e-9 * max(1.0, abs(x)):
-        return f"{x:,.0f}"
-    if abs(x) >= 10_000:
-        return f"{x:,.0f}"
-    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.1f}"
 
 
 class _Context:

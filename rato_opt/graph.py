@@ -148,6 +148,14 @@ def components(graph: nx.Graph) -> list[list[str]]:
     return sorted(comps, key=lambda c: (-len(c), c[0]))
 
 
+def _describe_components(
+    graph: nx.Graph, comps: list[list[str]], *, most: int | None = None
+) -> str:
+    """``"name (code)+name (code); ..."`` for the first ``most`` components (all if None)."""
+    names = nx.get_node_attributes(graph, "name")
+    return "; ".join("+".join(f"{names.get(c, c)} ({c})" for c in comp) for comp in comps[:most])
+
+
 def check_connected(graph: nx.Graph, *, allow_islands: bool = False) -> list[list[str]]:
     """Raise (or warn) when the unit graph is not connected.
 
@@ -172,10 +180,7 @@ def check_connected(graph: nx.Graph, *, allow_islands: bool = False) -> list[lis
     comps = components(graph)
     rest = comps[1:]
     if rest:
-        names = nx.get_node_attributes(graph, "name")
-        described = "; ".join(
-            "+".join(f"{names.get(c, c)} ({c})" for c in comp) for comp in rest[:12]
-        )
+        described = _describe_components(graph, rest, most=12)
         message = (
             f"the unit graph has {len(comps)} components; these touch no other unit: {described}"
             f"{' ...' if len(rest) > 12 else ''}. Add links (ferries, tunnels) joining them, "

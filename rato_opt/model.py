@@ -22,7 +22,7 @@ import pandas as pd
 import pulp
 
 from .exceptions import ColumnError, DisconnectedError, LayerError, ModelError, UnitCodeError
-from .graph import components, graph_from_landscape
+from .graph import _describe_components, components, graph_from_landscape
 from .landscape import Landscape
 from .spec import Bound, Locks, Objective, RegionSpec
 from .units import _listing
@@ -111,9 +111,8 @@ def model_graph(landscape: Landscape, spec: RegionSpec, *, graph: nx.Graph | Non
     comps = components(graph)
     if len(comps) <= 1:
         return graph
-    names = nx.get_node_attributes(graph, "name")
     rest = comps[1:]
-    described = "; ".join("+".join(f"{names.get(c, c)} ({c})" for c in comp) for comp in rest)
+    described = _describe_components(graph, rest)
     if not spec.allow_islands:
         raise DisconnectedError(
             f"the unit graph has {len(comps)} components; these touch no other unit: "
@@ -537,15 +536,27 @@ class RegionModel:
             return 0
         return self._slack(name, 10.0, info)
 
+    def _keep_together(self, ids: list[int], slack, prefix: str) -> None:
+        """Constraints putting units ``ids`` (positions) in one region, up to ``slack``.
+
+        Each unit is tied to the first one: ``x[first, r] == x[j, r]`` as two
+        inequalities named ``{prefix}_{first}_{j}_R{r}`` and ``..._b``.
+        """
+        X = self.x
+        first = ids[0]
+        for j in ids[1:]:
+            for r in range(self.K):
+                if (first, r) in X or (j, r) in X:
+                    xf, xj = X.get((first, r), 0), X.get((j, r), 0)
+                    nm = f"{prefix}_{_clean(self.codes[first])}_{_clean(self.codes[j])}_R{r}"
+                    self._con(xf - xj <= slack, nm)
+                    self._con(xj - xf <= slack, nm + "_b")
+
     def _add_locks(self, locks: Locks) -> None:
         unknown = sorted(c for c in locks.codes if c not in self.pos)
         if unknown:
             raise UnitCodeError(f"locks name unknown unit codes: {_listing(unknown)}")
         X = self.x
-
-        def xv(i, r):
-            return X.get((i, r), 0)
-
         together = [list(g) for g in locks.together]
         labels: dict[str, list[str]] = {}
         for code, lab in sorted(locks.fixed.items()):
@@ -556,13 +567,7 @@ class RegionModel:
         apart += [(a, b) for ia, a in enumerate(firsts) for b in firsts[ia + 1:]]
         for gi, group in enumerate(together):
             s = self._lock_slack(f"together_{gi}", {"kind": "together", "units": tuple(group)})
-            ids = [self.pos[c] for c in group]
-            for j in ids[1:]:
-                for r in range(self.K):
-                    if (ids[0], r) in X or (j, r) in X:
-                        nm = f"together_{_clean(self.codes[ids[0]])}_{_clean(self.codes[j])}_R{r}"
-                        self._con(xv(ids[0], r) - xv(j, r) <= s, nm)
-                        self._con(xv(j, r) - xv(ids[0], r) <= s, nm + "_b")
+            self._keep_together([self.pos[c] for c in group], s, "together")
         for a, b in apart:
             s = self._lock_slack(f"apart_{a}_{b}", {"kind": "apart", "units": (a, b)})
             ia, ib = self.pos[a], self.pos[b]
@@ -573,12 +578,7 @@ class RegionModel:
         for gi, group in enumerate(locks.own_region):
             s = self._lock_slack(f"own_{gi}", {"kind": "own_region", "units": tuple(group)})
             ids = [self.pos[c] for c in group]
-            for j in ids[1:]:
-                for r in range(self.K):
-                    if (ids[0], r) in X or (j, r) in X:
-                        nm = f"own_together_{_clean(self.codes[ids[0]])}_{_clean(self.codes[j])}_R{r}"
-                        self._con(xv(ids[0], r) - xv(j, r) <= s, nm)
-                        self._con(xv(j, r) - xv(ids[0], r) <= s, nm + "_b")
+            self._keep_together(ids, s, "own_together")
             inside = set(ids)
             border = sorted({v for i in ids for v in self.nbrs[i]} - inside)
             g0 = ids[0]

@@ -557,9 +557,15 @@ def verify_plan(
     def where(group: Sequence[str]) -> str:
         return ", ".join(f"{c}->{region.get(c, 'none')}" for c in group)
 
-    for group in locks.together:
+    def one_region(group: Sequence[str]) -> Any:
+        """The region holding every unit of ``group``; None when it is split or unassigned."""
         rs = region.reindex(list(group))
         if rs.isna().any() or rs.nunique() > 1:
+            return None
+        return rs.iloc[0]
+
+    for group in locks.together:
+        if one_region(group) is None:
             locks_ok = False
             problems.append(f"together group ({', '.join(group)}) is not in one region: "
                             f"{where(group)}")
@@ -569,17 +575,17 @@ def verify_plan(
             locks_ok = False
             problems.append(f"{a} and {b} must lie in different regions but both lie in {ra}")
     for group in locks.own_region:
-        rs = region.reindex(list(group))
-        if rs.isna().any() or rs.nunique() > 1:
+        r = one_region(group)
+        if r is None:
             locks_ok = False
             problems.append(f"own_region group ({', '.join(group)}) is not one region: "
                             f"{where(group)}")
             continue
-        extra = region.index[keys == rs.iloc[0]].difference(list(group))
+        extra = region.index[keys == r].difference(list(group))
         if len(extra):
             locks_ok = False
             problems.append(f"own_region group ({', '.join(group)}) must form region "
-                            f"{rs.iloc[0]} alone, but it also holds {_listing(extra)}")
+                            f"{r} alone, but it also holds {_listing(extra)}")
     if locks.fixed:
         fixed = pd.Series(locks.fixed, dtype=object)
         fixed = fixed[fixed.index.isin(region.index)]

@@ -37,10 +37,11 @@ from .colouring import (
     match_regions,
     region_colours,
 )
-from .exceptions import InputError, LayerError
+from .exceptions import InputError, LayerError, UnitCodeError
 from .landscape import Landscape, multiplicity
 from .landscape import white_spots as find_white_spots
 from .layers import Layer
+from .units import _listing
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -1204,11 +1205,9 @@ def _spot_codes(white_spots: Any, units: gpd.GeoDataFrame) -> pd.Index:
     codes = pd.Index(codes.astype(str))
     unknown = codes.difference(units.index)
     if len(unknown):
-        from .exceptions import UnitCodeError
-
         raise UnitCodeError(
             f"white_spots names {len(unknown)} code(s) that are not units: "
-            f"{', '.join(map(str, unknown[:10]))}"
+            f"{_listing(unknown, 10)}"
         )
     return codes
 

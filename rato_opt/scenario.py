@@ -123,6 +123,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import RatoOptError, ScenarioError
+from .spec import _lock_codes
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -502,11 +503,7 @@ class LockSpec:
     @property
     def codes(self) -> set[str]:
         """Every unit code a lock mentions."""
-        out = set(self.fixed)
-        for groups in (self.together, self.apart, self.own_region):
-            for g in groups:
-                out.update(g)
-        return out
+        return _lock_codes(self)
 
 
 @dataclass(frozen=True)

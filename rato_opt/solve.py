@@ -309,6 +309,26 @@ def _lns(model: RegionModel, lab: np.ndarray, *, deadline: float, threads, offer
 
 
 # --------------------------------------------------------------------------- solve
+def _pmedian_start(model: RegionModel, *, deadline, threads, offer) -> None:
+    """Offer a balanced p-median plan when no heuristic start meets the bounds.
+
+    Tight weight bounds defeat region growing; the p-median model
+    (:mod:`rato_opt.pmedian`) handles them well. It gets at most half of the
+    remaining time and only runs when the number of regions is fixed.
+    """
+    from .pmedian import pmedian_regions
+
+    if model.k_min != model.k_max:
+        return
+    remaining = None if deadline is None else 0.5 * (deadline - time.perf_counter())
+    if remaining is not None and remaining < 5.0:
+        return
+    plan = pmedian_regions(model.landscape, model.spec, graph=model.graph, candidates=20,
+                           time_limit=remaining, threads=threads)
+    if plan is not None:
+        offer(plan)
+
+
 def solve(
     model: RegionModel,
     *,
@@ -413,9 +433,15 @@ def solve(
             inc = inc + model.objective_constant
         else:
             inc = best["objective"] if math.isfinite(best["objective"]) else None
-        bnd = bound + model.objective_constant if bound is not None and math.isfinite(bound) else None
-        progress({"elapsed": elapsed(), "incumbent": inc, "bound": bnd,
-                  "gap": gap if gap is not None and math.isfinite(gap) else None,
+        bnd = None
+        if bound is not None and math.isfinite(bound):
+            # every term is non-negative, so 0 is always a valid bound; the solver's
+            # own bound excludes the model's constant and may lie below it
+            bnd = max(0.0, bound + model.objective_constant)
+        gap = None
+        if inc is not None and bnd is not None and inc > 0:
+            gap = max(0.0, (inc - bnd) / abs(inc))
+        progress({"elapsed": elapsed(), "incumbent": inc, "bound": bnd, "gap": gap,
                   "iteration": iteration[0]})
 
     def offer(assignment: pd.Series) -> bool:
@@ -453,6 +479,8 @@ def solve(
                 continue
             if offer(_assignment(model, lab)) and start_lab is None:
                 start_lab = lab
+        if best["assignment"] is None and model.spec.bounds and not model.spec.allow_islands:
+            _pmedian_start(model, deadline=deadline, threads=threads, offer=offer)
         if best["assignment"] is not None:
             start_lab = model.labels_of(best["assignment"])
     run_solver = _run_highs if solver == "highs" else _run_cbc
@@ -554,11 +582,16 @@ def propose_regions(landscape, spec, *, graph=None, formulation="flow", **solve_
     graph : networkx.Graph, optional
     formulation : {"flow", "cuts"}, default "flow"
     **solve_kwargs
-        Passed to :func:`solve`.
+        Passed to :func:`solve`. ``time_limit`` (default 60 s) bounds the whole
+        call: the time spent building the model is taken off the solver's share.
 
     Returns
     -------
     Plan
     """
-    return solve(build_model(landscape, spec, graph=graph, formulation=formulation),
-                 **solve_kwargs)
+    started = time.perf_counter()
+    model = build_model(landscape, spec, graph=graph, formulation=formulation)
+    time_limit = solve_kwargs.pop("time_limit", 60.0)
+    if time_limit is not None:
+        time_limit = max(1.0, time_limit - (time.perf_counter() - started))
+    return solve(model, time_limit=time_limit, **solve_kwargs)

@@ -226,6 +226,18 @@ def _groups(value: Any, what: str, *, size: int | None = None) -> tuple[tuple[st
     return tuple(out)
 
 
+def _lock_codes(locks: Any) -> set[str]:
+    """Every unit code in ``locks.fixed``, ``together``, ``apart`` and ``own_region``.
+
+    Shared by :class:`Locks` and the scenario's ``LockSpec`` (same fields).
+    """
+    out = set(locks.fixed)
+    for groups in (locks.together, locks.apart, locks.own_region):
+        for group in groups:
+            out.update(group)
+    return out
+
+
 @dataclass(frozen=True)
 class Locks:
     """Planner's locks on the plan.
@@ -274,11 +286,7 @@ class Locks:
     @property
     def codes(self) -> set[str]:
         """Every unit code any lock mentions."""
-        out = set(self.fixed)
-        for groups in (self.together, self.apart, self.own_region):
-            for group in groups:
-                out.update(group)
-        return out
+        return _lock_codes(self)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ Output of :func:`compare_plan_files`: ``metrics.csv`` (plans side by side),
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import InputError
-from .export import FORMATS, atomic_output, export_plan, read_plan
+from .export import FORMATS, _jsonable, atomic_output, export_plan, read_plan
 from .scenario import Scenario, _absolutise, dumps_toml
 
 __all__ = ["run_scenario", "run_scenario_file", "compare_plan_files", "MAP_FORMATS"]
@@ -43,15 +42,7 @@ def _json(value: Any) -> Any:
         return {str(k): _json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "item") and callable(value.item):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+    return _jsonable(value)  # scalars; paths and other objects become str
 
 
 def _close(ax_or_fig: Any) -> None:

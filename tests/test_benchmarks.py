@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sys
 from pathlib import Path
 
@@ -21,7 +22,7 @@ if str(ROOT) not in sys.path:
 from benchmarks import baselines as bl  # noqa: E402
 from benchmarks.instances import Instance, default_objective  # noqa: E402
 from benchmarks.report import RESULT_COLUMNS, SECTIONS, ratios, render, targets  # noqa: E402
-from benchmarks.run import run_benchmark  # noqa: E402
+from benchmarks.run import load_run, run_benchmark  # noqa: E402
 from rato_opt import Landscape, Layer  # noqa: E402
 from rato_opt.graph import build_graph  # noqa: E402
 from rato_opt.plan import verify_plan  # noqa: E402
@@ -179,6 +180,15 @@ def test_quick_harness_produces_the_report(tmp_path):
     assert header in text
     assert "tiny_grid_k3" in text and "naive_highs" in text
     assert (tmp_path / "records.jsonl").is_file()
+    # a finished run can be re-rendered from its results.json and trace files
+    slim = dict(result, records=[{k: v for k, v in r.items() if k not in ("assignment", "trace")}
+                                 for r in result["records"]])
+    (tmp_path / "results.json").write_text(json.dumps(slim, default=str))
+    again = load_run(tmp_path)
+    assert [len(r.get("trace", [])) for r in again["records"]] == [
+        len(r.get("trace") or []) if r.get("trace_file") else 0 for r in result["records"]
+    ]
+    assert "## Targets" in render(again)
 
 
 def test_targets_and_ratios_follow_the_records():

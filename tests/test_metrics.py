@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import grid_units
+from conftest import GRID6_PLAN, grid6, grid6_graph, grid_units, membership_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import Polygon, box
@@ -35,7 +35,8 @@ from rato_opt.spec import Objective, RegionSpec
 matplotlib.use("Agg")
 
 # --------------------------------------------------------------------------- fixtures
-#   2 × 3 grid, population 1..6 row by row; plan: A = columns 0-1, B = column 2
+#   grid6() (tests/conftest.py): 2 × 3 grid, population 1..6 row by row;
+#   plan: A = columns 0-1, B = column 2
 #
 #       r0c0(1) r0c1(2) | r0c2(3)          A A | B
 #       r1c0(4) r1c1(5) | r1c2(6)          A A | B
@@ -46,49 +47,25 @@ matplotlib.use("Agg")
 #   alliance:           a1 = {r0c0, r0c1, r1c0, r1c1, r0c2},  a2 = {r1c2}
 #   amr (reference):    P = top row, Q = bottom row
 #   start:              S1 = every unit but r1c2, S2 = {r1c2}
-PLAN = {"r0c0": "A", "r0c1": "A", "r1c0": "A", "r1c1": "A", "r0c2": "B", "r1c2": "B"}
+PLAN = GRID6_PLAN
 START = {c: ("S2" if c == "r1c2" else "S1") for c in PLAN}
-
-
-def _table(pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    return pd.DataFrame(pairs, columns=["unit", "collaboration"])
-
-
-@functools.lru_cache(maxsize=1)
-def small() -> Landscape:
-    units = grid_units(2, 3, weights={"population": [1, 2, 3, 4, 5, 6]})
-    sop = Layer.from_table("sop", _table([
-        ("r0c0", "x"), ("r0c1", "x"), ("r1c0", "x"),
-        ("r1c1", "y"), ("r0c2", "y"), ("r1c2", "y"),
-        ("r0c1", "z"), ("r0c2", "z"),
-    ]), units)
-    alliance = Layer.from_table("alliance", _table(
-        [(c, "a1") for c in ("r0c0", "r0c1", "r1c0", "r1c1", "r0c2")] + [("r1c2", "a2")]
-    ), units)
-    amr = Layer.from_partition("amr", {c: ("P" if c.startswith("r0") else "Q") for c in PLAN})
-    return Landscape(units, [sop, alliance, amr])
-
-
-@functools.lru_cache(maxsize=1)
-def small_graph() -> nx.Graph:
-    return graph_from_landscape(small())
 
 
 # --------------------------------------------------------------------------- split
 def test_split_cost_counts_units():
     """x: 0 outside of 3; y: r1c1 outside (1 of 3); z: one of 2 outside -> 2 / 8."""
-    assert split_cost(small().layers["sop"], PLAN) == pytest.approx(2 / 8)
+    assert split_cost(grid6().layers["sop"], PLAN) == pytest.approx(2 / 8)
 
 
 def test_split_cost_population_weights():
     """x: 0 of 7; y: r1c1 = 5 of 14 outside; z: r0c1 = 2 of 5 outside -> 7 / 26."""
-    land = small()
+    land = grid6()
     w = land.units["population"].astype(float)
     assert split_cost(land.layers["sop"], PLAN, w) == pytest.approx(7 / 26)
 
 
 def test_split_table_matches_split_cost():
-    land = small()
+    land = grid6()
     w = land.units["population"].astype(float)
     table = split_table(land.layers["sop"], PLAN, w)
     assert table.loc["x", "main_region"] == "A" and table.loc["y", "main_region"] == "B"
@@ -108,7 +85,7 @@ def test_split_table_tie_goes_to_smallest_region():
 
 
 def test_split_zero_when_plan_equals_layer():
-    land = small()
+    land = grid6()
     amr = land.layers["amr"]
     plan = {c: ("P" if c.startswith("r0") else "Q") for c in PLAN}
     assert split_cost(amr, plan) == 0.0
@@ -133,7 +110,7 @@ def edge_lengths() -> tuple[float, float]:
     With the default 1 m tolerance a side measures 1000 m (+ up to 1 m of snapping at
     each end) and a corner contact a few metres at most.
     """
-    g = small_graph()
+    g = grid6_graph()
     side, corner = g.edges["r0c0", "r0c1"]["length"], g.edges["r0c0", "r1c1"]["length"]
     assert side == pytest.approx(1000, abs=5) and 0 <= corner < 5
     return side, corner
@@ -143,7 +120,7 @@ def test_cut_boundary_exact_lengths():
     """Cut between columns 1 and 2: two side edges and two corner edges; all edges:
     7 side + 4 corner edges."""
     side, corner = edge_lengths()
-    cut, total = cut_boundary(small_graph(), PLAN)
+    cut, total = cut_boundary(grid6_graph(), PLAN)
     assert cut == pytest.approx(2 * side + 2 * corner)
     assert total == pytest.approx(7 * side + 4 * corner)
 
@@ -162,7 +139,7 @@ def test_cut_boundary_hand_graph_and_unassigned():
 # --------------------------------------------------------------------------- alliance
 def test_alliance_cost_counts_and_weights():
     """A lies in a1. B = {r0c2 (a1), r1c2 (a2)}: count 1 of 6 outside; population 3 of 21."""
-    land = small()
+    land = grid6()
     layer = land.layers["alliance"]
     assert alliance_cost(layer, PLAN) == pytest.approx(1 / 6)
     w = land.units["population"].astype(float)
@@ -170,14 +147,14 @@ def test_alliance_cost_counts_and_weights():
 
 
 def test_alliance_unit_in_no_alliance_is_outside():
-    layer = Layer.from_table("alliance", _table([("a", "x")]), pd.Index(["a", "b"]))
+    layer = Layer.from_table("alliance", membership_table([("a", "x")]), pd.Index(["a", "b"]))
     assert alliance_cost(layer, {"a": 1, "b": 1}) == pytest.approx(0.5)
     assert alliance_cost(layer, {"a": 1, "b": 2}) == pytest.approx(0.5)
     assert alliance_cost(layer, {}) == 0.0
 
 
 def test_alliance_overlapping_alliances_take_the_best():
-    t = _table([("a", "x"), ("b", "x"), ("b", "y"), ("c", "y")])
+    t = membership_table([("a", "x"), ("b", "x"), ("b", "y"), ("c", "y")])
     layer = Layer.from_table("alliance", t, pd.Index(list("abc")))
     assert alliance_cost(layer, {"a": 1, "b": 1}) == 0.0
     assert alliance_cost(layer, {"a": 1, "b": 1, "c": 1}) == pytest.approx(1 / 3)
@@ -205,7 +182,7 @@ def test_objective_terms_by_hand():
         objective=Objective(split=2, compactness=0.5, alignment=3, reference="amr", alliance=1,
                             alliance_layer="alliance", stay_close=4),
     )
-    terms, metrics = evaluate(small(), PLAN, spec, small_graph())
+    terms, metrics = evaluate(grid6(), PLAN, spec, grid6_graph())
     expected = {
         "split": 2 * 2 / 8,
         "compactness": 0.5 * (2 * side + 2 * corner) / (7 * side + 4 * corner),
@@ -219,7 +196,7 @@ def test_objective_terms_by_hand():
     assert metrics["split_sop"] == pytest.approx(2 / 8)
     assert metrics["cut_km"] == pytest.approx((2 * side + 2 * corner) / 1000)
     assert metrics["n_regions"] == 2
-    assert objective_terms(small(), PLAN, spec, small_graph()) == terms
+    assert objective_terms(grid6(), PLAN, spec, grid6_graph()) == terms
 
 
 def test_objective_terms_population_split_by_and_layer_weights():
@@ -227,20 +204,20 @@ def test_objective_terms_population_split_by_and_layer_weights():
     of 15 outside -> 9/21. split_layers {sop: 0.5, amr: 2}."""
     spec = RegionSpec(objective=Objective(split=1, split_layers={"sop": 0.5, "amr": 2},
                                           split_by="population"))
-    terms = objective_terms(small(), PLAN, spec, small_graph())
+    terms = objective_terms(grid6(), PLAN, spec, grid6_graph())
     assert terms["split"] == pytest.approx(0.5 * 7 / 26 + 2 * 9 / 21)
     assert terms["compactness"] == terms["alignment"] == 0.0
 
 
 def test_default_split_layers_skip_reference_and_alliance():
-    land = small()
+    land = grid6()
     assert split_layer_weights(land, Objective()) == {"sop": 1.0, "alliance": 1.0, "amr": 1.0}
     obj = Objective(reference="amr", alliance_layer="alliance")
     assert split_layer_weights(land, obj) == {"sop": 1.0}
 
 
 def test_evaluate_errors_name_the_problem():
-    land = small()
+    land = grid6()
     with pytest.raises(LayerError, match="nope"):
         objective_terms(land, PLAN, RegionSpec(objective=Objective(split_layers={"nope": 1})))
     with pytest.raises(LayerError, match="ref"):
@@ -252,9 +229,9 @@ def test_evaluate_errors_name_the_problem():
 def test_compactness_builds_graph_when_needed():
     side, corner = edge_lengths()
     spec = RegionSpec(objective=Objective(split=0, compactness=1))
-    assert objective_terms(small(), PLAN, spec)["compactness"] == pytest.approx(
+    assert objective_terms(grid6(), PLAN, spec)["compactness"] == pytest.approx(
         (2 * side + 2 * corner) / (7 * side + 4 * corner))
-    _, metrics = evaluate(small(), PLAN)
+    _, metrics = evaluate(grid6(), PLAN)
     assert np.isnan(metrics["compactness"])  # no graph needed, none built
 
 
@@ -271,9 +248,9 @@ def grid33() -> tuple[Landscape, nx.Graph]:
     units = grid_units(3, 3, weights={"population": [3, 1, 4, 1, 5, 9, 2, 6, 5]})
     codes = list(units.index)
     rap = Layer.from_partition("rap_po", {c: ("w" if c[-1] in "01" else "e") for c in codes})
-    sop = Layer.from_table("sop", _table([("r0c0", "s"), ("r1c1", "s"), ("r2c2", "s"),
+    sop = Layer.from_table("sop", membership_table([("r0c0", "s"), ("r1c1", "s"), ("r2c2", "s"),
                                           ("r0c2", "t"), ("r1c1", "t")]), units)
-    ally = Layer.from_table("alliance", _table([(c, "n") for c in codes[:5]]), units)
+    ally = Layer.from_table("alliance", membership_table([(c, "n") for c in codes[:5]]), units)
     land = Landscape(units, [rap, sop, ally])
     return land, graph_from_landscape(land)
 

@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import grid_units
+from conftest import GRID6_PLAN, grid6, grid6_graph, grid_units, membership_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import box
@@ -37,37 +37,13 @@ from rato_opt.units import validate_units
 matplotlib.use("Agg")
 
 
-def _table(pairs):
-    return pd.DataFrame(pairs, columns=["unit", "collaboration"])
-
-
 # --------------------------------------------------------------------------- 2 × 3 grid
+#   grid6() (tests/conftest.py):
 #       r0c0(1) r0c1(2) | r0c2(3)          A A | B
 #       r1c0(4) r1c1(5) | r1c2(6)          A A | B
 #   sop: x = {r0c0, r0c1, r1c0}, y = {r1c1, r0c2, r1c2}, z = {r0c1, r0c2}
 #   alliance: a1 = every unit but r1c2, a2 = {r1c2};  amr: P = top row, Q = bottom row
-PLAN = {"r0c0": "A", "r0c1": "A", "r1c0": "A", "r1c1": "A", "r0c2": "B", "r1c2": "B"}
-
-
-@functools.lru_cache(maxsize=1)
-def small() -> Landscape:
-    units = grid_units(2, 3, weights={"population": [1, 2, 3, 4, 5, 6]})
-    sop = Layer.from_table("sop", _table([
-        ("r0c0", "x"), ("r0c1", "x"), ("r1c0", "x"),
-        ("r1c1", "y"), ("r0c2", "y"), ("r1c2", "y"),
-        ("r0c1", "z"), ("r0c2", "z"),
-    ]), units)
-    alliance = Layer.from_table("alliance", _table(
-        [(c, "a1") for c in ("r0c0", "r0c1", "r1c0", "r1c1", "r0c2")] + [("r1c2", "a2")]
-    ), units)
-    amr = Layer.from_partition("amr", {c: ("P" if c.startswith("r0") else "Q") for c in PLAN},
-                               names={"P": "Noord", "Q": "Zuid"})
-    return Landscape(units, [sop, alliance, amr])
-
-
-@functools.lru_cache(maxsize=1)
-def small_graph() -> nx.Graph:
-    return graph_from_landscape(small())
+PLAN = GRID6_PLAN
 
 
 #   3 × 3 grid, population 1..9 row by row
@@ -78,7 +54,7 @@ def small_graph() -> nx.Graph:
 def grid9() -> tuple[Landscape, nx.Graph]:
     units = grid_units(3, 3, weights={"population": list(range(1, 10))})
     codes = list(units.index)
-    ally = Layer.from_table("alliance", _table(
+    ally = Layer.from_table("alliance", membership_table(
         [(c, "west") for c in codes if c[-1] in "01"] + [(c, "east") for c in codes if c[-1] == "2"]
         + [("r1c1", "east")]
     ), units)
@@ -119,8 +95,8 @@ def test_canonical_regions_deterministic_and_idempotent(values, order):
 # --------------------------------------------------------------------------- region table
 def test_region_table_by_hand():
     """R01 = A (2 × 2 square), R02 = B (1 × 2 strip)."""
-    land = small()
-    table = region_table(land, canonical_regions(PLAN), graph=small_graph())
+    land = grid6()
+    table = region_table(land, canonical_regions(PLAN), graph=grid6_graph())
     assert list(table.index) == ["R01", "R02"]
     assert table["name"].tolist() == ["r1c1", "r1c2"]  # largest unit by population
     assert table["units"].tolist() == [4, 2]
@@ -138,7 +114,7 @@ def test_region_table_reference_names_and_overlap():
     """Reference amr, weight population: A has P 3, Q 9 -> Q (0.75); B has P 3, Q 6 -> Q
     (2/3). Both regions are named after Q ('Zuid'), the second gets ' (2)'."""
     spec = RegionSpec(objective=Objective(reference="amr", alliance_layer="alliance"))
-    table = region_table(small(), canonical_regions(PLAN), spec)
+    table = region_table(grid6(), canonical_regions(PLAN), spec)
     assert table["name"].tolist() == ["Zuid", "Zuid (2)"]
     assert table["reference_region"].tolist() == ["Q", "Q"]
     assert table["reference_overlap"].tolist() == pytest.approx([0.75, 2 / 3])
@@ -305,11 +281,11 @@ def test_allow_islands_exempts_island_regions_from_lower_limits():
 # --------------------------------------------------------------------------- Plan
 def test_plan_from_assignment_and_summary():
     spec = RegionSpec(k=2, objective=Objective(compactness=1, reference="amr", alignment=2))
-    plan = Plan.from_assignment(small(), PLAN, spec, small_graph(), status="optimal",
+    plan = Plan.from_assignment(grid6(), PLAN, spec, grid6_graph(), status="optimal",
                                 bound=0.5, gap=0.0, seconds=1.5, solver="highs")
     assert plan.n_regions == 2 and plan.status == "optimal"
     assert plan.assignment.to_dict() == {c: ("R01" if r == "A" else "R02") for c, r in PLAN.items()}
-    assert list(plan.assignment.index) == list(small().codes) and plan.assignment.name == "region"
+    assert list(plan.assignment.index) == list(grid6().codes) and plan.assignment.name == "region"
     assert plan.objective == pytest.approx(sum(plan.terms.values()))
     assert plan.terms["alignment"] == pytest.approx(2 * 2 / 6)
     assert plan.verification.ok
@@ -321,7 +297,7 @@ def test_plan_from_assignment_and_summary():
 
 
 def test_plan_without_assignment():
-    plan = Plan.from_assignment(small(), None, RegionSpec(k=2), small_graph(), status="infeasible",
+    plan = Plan.from_assignment(grid6(), None, RegionSpec(k=2), grid6_graph(), status="infeasible",
                                 explanation=["too heavy"], solver="cbc")
     assert plan.n_regions == 0 and len(plan.assignment) == 0
     assert math.isnan(plan.objective) and not plan.verification.ok
@@ -333,13 +309,13 @@ def test_plan_without_assignment():
 
 def test_plan_rejects_unknown_status():
     with pytest.raises(ModelError, match="status"):
-        Plan.from_assignment(small(), PLAN, status="great", graph=small_graph())
+        Plan.from_assignment(grid6(), PLAN, status="great", graph=grid6_graph())
 
 
 def test_score_plan_partial_map():
-    land = small()
+    land = grid6()
     partial = {c: r for c, r in PLAN.items() if c != "r1c2"} | {"XX": "A"}
-    plan = score_plan(land, partial, graph=small_graph())
+    plan = score_plan(land, partial, graph=grid6_graph())
     assert plan.status == "scored" and not plan.verification.partition
     assert plan.metrics["covered_share"] == pytest.approx(5 / 6)
     assert pd.isna(plan.assignment["r1c2"])
@@ -348,7 +324,7 @@ def test_score_plan_partial_map():
 
 
 def test_score_plan_keeps_labels_when_asked():
-    plan = score_plan(small(), PLAN, graph=small_graph(), relabel=False)
+    plan = score_plan(grid6(), PLAN, graph=grid6_graph(), relabel=False)
     assert list(plan.regions.index) == ["A", "B"]
     assert isinstance(plan.verification, Verification) and plan.seconds >= 0
 
@@ -364,7 +340,7 @@ CODES6 = list(PLAN)
 @settings(max_examples=20, deadline=None)
 @given(st.lists(st.integers(0, 3), min_size=6, max_size=6))
 def test_score_plan_invariants(values):
-    land, graph = small(), small_graph()
+    land, graph = grid6(), grid6_graph()
     plan_in = dict(zip(CODES6, values, strict=True))
     plan = score_plan(land, plan_in, SPEC_ALL, graph=graph)
     assert plan.objective == pytest.approx(sum(plan.terms.values()), abs=1e-12)
