@@ -7,7 +7,8 @@ Two kinds of baseline are implemented here; every one returns a plain assignment
 reported as such, never dropped.
 
 1. :func:`build_naive` / :func:`solve_naive` — the textbook integer programme written
-   with PuLP: a Hess p-median assignment model with exactly ``k`` centres, weight
+   with PuLP (built by :func:`rato_opt.pmedian.build_pmedian`, which rato_opt also uses
+   as a fallback warm start under tight bounds): a Hess p-median assignment model with exactly ``k`` centres, weight
    bounds and a Shirabe-style single-commodity flow for contiguity, minimising the
    moment of inertia (weight x squared distance to the centre).
 
@@ -129,21 +130,9 @@ def _spec_k(spec: Any) -> int:
 
 
 def resolve_bounds(units: pd.DataFrame, spec: Any, k: int | None = None) -> dict[str, tuple]:
-    """Absolute (lower, upper) bounds per weight column of a spec.
+    """Absolute (lower, upper) bounds per weight column (:func:`rato_opt.pmedian.resolve_bounds`).
 
-    Parameters
-    ----------
-    units : DataFrame
-        Unit table with the weight columns.
-    spec : RegionSpec
-        Its ``bounds``; relative bounds are factors of ``total / k``.
-    k : int, optional
-        Number of regions for relative bounds (default ``spec.k``).
-
-    Returns
-    -------
-    dict
-        Column -> (lower or None, upper or None).
+    ``k`` defaults to ``spec.k``.
 
     Examples
     --------
@@ -153,29 +142,14 @@ def resolve_bounds(units: pd.DataFrame, spec: Any, k: int | None = None) -> dict
     >>> resolve_bounds(pd.DataFrame({"population": [1, 3]}), spec)
     {'population': (1.0, 4.0)}
     """
-    k = _spec_k(spec) if k is None else k
-    out: dict[str, tuple] = {}
-    for b in getattr(spec, "bounds", ()):
-        total = float(units[b.column].sum())
-        scale = total / k if b.relative else 1.0
-        lo = None if b.lower is None else float(b.lower) * scale
-        hi = None if b.upper is None else float(b.upper) * scale
-        old = out.get(b.column, (None, None))
-        lo = lo if old[0] is None else (old[0] if lo is None else max(lo, old[0]))
-        hi = hi if old[1] is None else (old[1] if hi is None else min(hi, old[1]))
-        out[b.column] = (lo, hi)
-    return out
+    from rato_opt.pmedian import resolve_bounds as _resolve
+
+    return _resolve(units, spec, _spec_k(spec) if k is None else int(k))
 
 
 def _centroids_km(units) -> np.ndarray:
     pts = units.geometry.centroid
     return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]) / 1000.0
-
-
-def _primary_weight(units: pd.DataFrame, spec: Any) -> str | None:
-    for b in getattr(spec, "bounds", ()):
-        return b.column
-    return "population" if "population" in units.columns else None
 
 
 def moment_of_inertia(units, assignment: pd.Series, *, weight: str | None = "population") -> float:
@@ -271,6 +245,9 @@ def build_naive(
 ) -> NaiveModel:
     """Build the textbook p-median + flow-contiguity model with PuLP.
 
+    The model itself lives in :func:`rato_opt.pmedian.build_pmedian` (rato_opt also
+    uses it as a fallback warm start); this wrapper keeps the benchmark's view of it.
+
     Parameters
     ----------
     landscape : Landscape
@@ -292,83 +269,13 @@ def build_naive(
     -------
     NaiveModel
     """
-    import pulp
+    from rato_opt.pmedian import build_pmedian
 
-    t0 = time.perf_counter()
-    units = landscape.units
-    codes = [str(c) for c in units.index]
-    n = len(codes)
     k = _spec_k(spec)
-    pos = {c: i for i, c in enumerate(codes)}
-    xy = _centroids_km(units)
-    d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
-    weight = weight or _primary_weight(units, spec)
-    w = units[weight].to_numpy(float) if weight else np.ones(n)
-    w = w / w.sum() if w.sum() > 0 else np.full(n, 1.0 / n)
-    m = n if candidates is None or candidates >= n else int(candidates)
-    if m < n:
-        order = np.argsort(d2, axis=1, kind="stable")[:, :m]
-        cand = [sorted(set(order[i].tolist()) | {i}) for i in range(n)]
-    else:
-        cand = [list(range(n)) for _ in range(n)]
-    members: list[list[int]] = [[] for _ in range(n)]  # j -> units that may join centre j
-    for i, cs in enumerate(cand):
-        for j in cs:
-            members[j].append(i)
-
-    prob = pulp.LpProblem("naive_pmedian_flow", pulp.LpMinimize)
-    x = {
-        (i, j): prob.add_variable(f"x_{i}_{j}", 0, 1, pulp.LpBinary)
-        for i in range(n)
-        for j in cand[i]
-    }
-    arcs = [(pos[str(u)], pos[str(v)]) for u, v in graph.edges()]
-    arcs = arcs + [(b, a) for a, b in arcs]
-    f = {(u, v): prob.add_variable(f"f_{u}_{v}", 0, None) for u, v in arcs}
-    prob += pulp.LpAffineExpression(
-        [(x[i, j], float(w[i] * d2[i, j])) for (i, j) in x]
-    ), "moment_of_inertia"
-    for i in range(n):
-        prob += pulp.lpSum(x[i, j] for j in cand[i]) == 1, f"assign_{i}"
-    for (i, j), var in x.items():
-        if i != j:
-            prob += var - x[j, j] <= 0, f"open_{i}_{j}"
-    prob += pulp.lpSum(x[j, j] for j in range(n)) == k, "k_centres"
-    bounds = resolve_bounds(units, spec, k)
-    for col, (lo, hi) in bounds.items():
-        a = units[col].to_numpy(float)
-        for j in range(n):
-            expr = pulp.LpAffineExpression([(x[i, j], float(a[i])) for i in members[j]])
-            if lo is not None:
-                prob += expr - lo * x[j, j] >= 0, f"lower_{col}_{j}"
-            if hi is not None:
-                prob += expr - hi * x[j, j] <= 0, f"upper_{col}_{j}"
-    for attr, sense in (("min_units", 1), ("max_units", -1)):
-        limit = getattr(spec, attr, None)
-        if limit is None:
-            continue
-        for j in range(n):
-            expr = pulp.lpSum(x[i, j] for i in members[j]) - limit * x[j, j]
-            prob += (expr >= 0) if sense > 0 else (expr <= 0), f"{attr}_{j}"
-    big_m = n - k + 1
-    into: list[list[tuple]] = [[] for _ in range(n)]
-    for u, v in arcs:
-        into[v].append((f[u, v], 1.0))
-        into[u].append((f[u, v], -1.0))
-    for i in range(n):
-        prob += (
-            pulp.LpAffineExpression([*into[i], (x[i, i], float(big_m))]) >= 1,
-            f"flow_{i}",
-        )
-    cand_sets = [set(c) for c in cand]
-    for u, v in arcs:
-        for j in cand[u]:
-            terms = [(f[u, v], 1.0), (x[u, j], float(big_m))]
-            if j in cand_sets[v]:
-                terms.append((x[v, j], -float(big_m)))
-            prob += pulp.LpAffineExpression(terms) <= big_m, f"cap_{u}_{v}_{j}"
-    size = {"variables": prob.numVariables(), "constraints": prob.numConstraints()}
-    return NaiveModel(prob, x, codes, k, cand, time.perf_counter() - t0, size)
+    m = build_pmedian(landscape, spec, graph=graph, candidates=candidates, weight=weight, k=k)
+    return NaiveModel(
+        m.problem, m.x, list(m.codes), m.k, m.candidates, m.build_seconds, dict(m.size)
+    )
 
 
 _CBC_SOL = re.compile(r"Integer solution of (\S+) found .*?\(([\d.]+) seconds\)")

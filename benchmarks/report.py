@@ -375,6 +375,20 @@ def render(result: dict[str, Any]) -> str:
         ]
     if result.get("note"):
         lines += [result["note"], ""]
+    if result.get("runs"):
+        lines += ["This report merges these runs (all methods of one instance come from one run):", ""]
+        lines += _table(
+            ["run", "started", "what it ran", "instances", "minutes", "optimiser code"],
+            [
+                [
+                    f"`{r['run_dir']}`", r["date"], r.get("label") or r["command"],
+                    ", ".join(r["instances"]), f"{float(r['total_s']) / 60:.1f}",
+                    "; ".join(f"{k} {v}" for k, v in r["code"].items()) or "not recorded",
+                ]
+                for r in result["runs"]
+            ],
+        )
+        lines += [""]
     lines += [SECTIONS[0], ""]
     lines += _table(
         ["item", "value"],

@@ -521,6 +521,52 @@ def load_run(run_dir: Path) -> dict[str, Any]:
     return result
 
 
+def merge_runs(run_dirs: list[Path], labels: list[str] | None = None) -> dict[str, Any]:
+    """One report from several finished runs (later runs win for an instance run twice).
+
+    Every instance keeps all its methods from one run, so ratios still compare runs of
+    the same invocation; the report lists each run with its date, command and code.
+    """
+    runs = [load_run(Path(d)) for d in run_dirs]
+    owner: dict[str, int] = {}
+    for idx, run in enumerate(runs):
+        for info in run.get("instances", []):
+            owner[info["name"]] = idx
+    merged: dict[str, Any] = {
+        "records": [],
+        "instances": [],
+        "loads": [],
+        "total_s": 0.0,
+        "runs": [],
+        "machine": runs[-1].get("machine", {}),
+        "quick": any(r.get("quick") for r in runs),
+        "note": " ".join(r.get("note", "") for r in runs if r.get("note")),
+        "command": "; ".join(r.get("command", "") for r in runs),
+        "run_dir": ", ".join(r.get("run_dir", "") for r in runs),
+    }
+    for idx, run in enumerate(runs):
+        names = [i["name"] for i in run.get("instances", []) if owner.get(i["name"]) == idx]
+        merged["records"] += [r for r in run["records"] if r["instance"] in names]
+        merged["instances"] += [i for i in run.get("instances", []) if i["name"] in names]
+        merged["loads"] += run.get("loads", [])
+        merged["total_s"] += float(run.get("total_s", 0.0))
+        merged["runs"].append(
+            {
+                "run_dir": run.get("run_dir", str(run_dirs[idx])),
+                "date": run.get("machine", {}).get("date_utc", "?"),
+                "command": run.get("command", "?"),
+                "code": run.get("code") or {},
+                "label": (labels or [""] * len(runs))[idx] if labels else "",
+                "instances": names,
+                "total_s": run.get("total_s", 0.0),
+            }
+        )
+    order = {n: i for i, n in enumerate(instance_names())}
+    merged["instances"].sort(key=lambda i: order.get(i["name"], 99))
+    merged["records"].sort(key=lambda r: order.get(r["instance"], 99))
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.report import render
 
@@ -534,12 +580,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="override every instance's time limit (seconds)")
     p.add_argument("--out", default=str(_ROOT / "benchmarks" / "RESULTS.md"))
     p.add_argument("--note", default="", help="free text added to the report header")
-    p.add_argument("--render", metavar="RUN_DIR", default=None,
-                   help="only re-render the report of a finished run (its results.json and traces)")
+    p.add_argument("--render", metavar="RUN_DIR", nargs="+", default=None,
+                   help="only re-render the report of finished run(s) (results.json + traces); "
+                        "several runs are merged, later ones winning per instance")
+    p.add_argument("--run-label", nargs="+", default=None,
+                   help="with --render: one label per run directory (e.g. the code it ran)")
     args = p.parse_args(argv)
     if args.render:
-        Path(args.out).write_text(render(load_run(Path(args.render))))
-        print(f"wrote {args.out} from {args.render}")
+        dirs = [Path(d) for d in args.render]
+        result = load_run(dirs[0]) if len(dirs) == 1 else merge_runs(dirs, args.run_label)
+        if args.note:
+            result["note"] = args.note
+        Path(args.out).write_text(render(result))
+        print(f"wrote {args.out} from {', '.join(args.render)}")
         return 0
     info = machine_info()
     instances = get_instances(args.instances, quick=args.quick, time_limit=args.time_limit)

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 from benchmarks import baselines as bl  # noqa: E402
 from benchmarks.instances import Instance, default_objective  # noqa: E402
 from benchmarks.report import RESULT_COLUMNS, SECTIONS, ratios, render, targets  # noqa: E402
-from benchmarks.run import load_run, run_benchmark  # noqa: E402
+from benchmarks.run import load_run, merge_runs, run_benchmark  # noqa: E402
 from rato_opt import Landscape, Layer  # noqa: E402
 from rato_opt.graph import build_graph  # noqa: E402
 from rato_opt.plan import verify_plan  # noqa: E402
@@ -189,6 +189,10 @@ def test_quick_harness_produces_the_report(tmp_path):
         len(r.get("trace") or []) if r.get("trace_file") else 0 for r in result["records"]
     ]
     assert "## Targets" in render(again)
+    merged = merge_runs([tmp_path, tmp_path], ["first", "second"])
+    assert len(merged["records"]) == len(result["records"])  # the later run wins
+    assert [r["instances"] for r in merged["runs"]] == [[], ["tiny_grid_k3"]]
+    assert "merges these runs" in render(merged)
 
 
 def test_targets_and_ratios_follow_the_records():
