@@ -521,8 +521,9 @@ def render(result: dict[str, Any]) -> str:
         "M(1 − x_uj + x_vj) for every candidate centre j), minimising population-weighted "
         "squared distance to the centre; solved by `pulp.HiGHS` (highspy) with the same "
         "threads and limit. Its plan is then scored with our objective.",
-        "- **spopt** heuristics cluster on z-scored centroid coordinates plus 0/1 membership "
-        "columns of the objective's layers (each layer scaled to the variance of one "
+        "- **spopt** heuristics cluster on z-scored centroid coordinates plus the 0/1 "
+        "membership columns of the objective's layers (collaborations with ≥ 2 units; at most "
+        "8 principal components per layer; each layer scaled to the variance of one "
         "coordinate), on a `libpysal.weights.W` built from our unit graph (water links "
         "included). Skater/AZP/RegionKMeans are asked for k regions and know no population "
         "bounds; MaxP gets the absolute lower population bound as threshold and chooses k "

@@ -340,3 +340,23 @@ def test_real_map_k35_returns_a_verified_plan(real_data):
         assert plan.gap is not None and plan.gap >= 0
     _check_objective(plan, land, spec, model.graph)
     assert np.isfinite(plan.objective)
+
+
+def test_large_instances_get_a_verified_heuristic_plan(monkeypatch):
+    """Above LARGE_MODEL assignment variables no integer program is built."""
+    from rato_opt import solve as solve_module
+    from rato_opt.synthetic import make_country
+
+    monkeypatch.setattr(solve_module, "LARGE_MODEL", 100)
+    monkeypatch.setattr(
+        solve_module, "build_model", lambda *a, **k: pytest.fail("integer program was built")
+    )
+    land = make_country(n_units=60, seed=1)
+    spec = RegionSpec(k=4, bounds=(Bound("population", 0.5, 2.0, relative=True),))
+    events = []
+    plan = solve_module.propose_regions(land, spec, time_limit=8, progress=events.append)
+    assert plan.solver == "heuristic"
+    assert plan.status == "feasible"  # never "optimal": nothing was proven
+    assert plan.verification.ok and plan.n_regions == 4
+    assert plan.bound == 0.0 and plan.gap == (1.0 if plan.objective > 0 else 0.0)
+    assert events and events[-1]["incumbent"] == pytest.approx(plan.objective)
