@@ -68,11 +68,21 @@ def _progress_recorder(t0: float, events: list[dict]):
 
 def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") -> dict:
     from rato_opt.model import build_model
-    from rato_opt.solve import solve
+    from rato_opt.solve import LARGE_MODEL, propose_regions, solve
 
     t0 = time.perf_counter()
     events: list[dict] = []
     harness_bound = None
+    k = int(inst.spec.k)
+    if solver == "highs" and sum(min(i + 1, k) for i in range(inst.n_units)) > LARGE_MODEL:
+        # what a user gets from propose_regions: the verified heuristic plan, no MILP
+        plan = propose_regions(inst.landscape, inst.spec, graph=graph, solver="highs",
+                               time_limit=inst.time_limit, threads=THREADS,
+                               progress=_progress_recorder(t0, events))
+        return _ours_record(inst, plan, events, t0, model=None, build_s=0.0, log_text="",
+                            bound_note="; propose_regions: above LARGE_MODEL, heuristic plan",
+                            harness_bound=None, how="propose_regions progress (heuristic)",
+                            formulation=formulation)
     model = build_model(inst.landscape, inst.spec, graph=graph, formulation=formulation)
     build_s = time.perf_counter() - t0
     remaining = max(inst.time_limit - build_s, 1.0)
@@ -109,13 +119,20 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
             progress=_progress_recorder(t0, events),
         )
         how = "first progress callback with an incumbent (includes the warm start)"
+    return _ours_record(inst, plan, events, t0, model=model, build_s=build_s, log_text=log_text,
+                        bound_note="", harness_bound=harness_bound, how=how,
+                        formulation=formulation)
+
+
+def _ours_record(inst, plan, events, t0, *, model, build_s, log_text, bound_note, harness_bound,
+                 how, formulation) -> dict:
     wall = time.perf_counter() - t0
     has_plan = len(plan.assignment) == inst.n_units and bool(plan.assignment.notna().all())
     for ev in events:  # one gap definition everywhere: (incumbent - bound) / |incumbent|
         ev["solver_gap"] = ev.get("gap")
         inc, bnd = ev.get("incumbent"), ev.get("bound")
         ev["gap"] = _gap(inc, bnd)
-    bound, gap, bound_note = plan.bound, plan.gap, ""
+    bound, gap = plan.bound, plan.gap
     if bound is None and harness_bound is not None:
         bound = harness_bound
         gap = _gap(float(plan.objective), bound) if has_plan else None
