@@ -51,6 +51,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from rato_opt.pmedian import PMedianModel
+
 __all__ = [
     "BaselineResult",
     "NaiveModel",
@@ -182,17 +184,8 @@ def moment_of_inertia(units, assignment: pd.Series, *, weight: str | None = "pop
 
 
 # ----------------------------------------------------------------------------- naive model
-@dataclass
-class NaiveModel:
-    """The naive PuLP model with its index maps (see the module docstring)."""
-
-    prob: Any
-    x: dict[tuple[int, int], Any]
-    codes: list[str]
-    k: int
-    candidates: list[list[int]]
-    build_seconds: float
-    size: dict[str, int]
+#: The naive model is rato_opt's p-median model (one implementation, two users).
+NaiveModel = PMedianModel
 
 
 def naive_size(
@@ -273,9 +266,7 @@ def build_naive(
 
     k = _spec_k(spec)
     m = build_pmedian(landscape, spec, graph=graph, candidates=candidates, weight=weight, k=k)
-    return NaiveModel(
-        m.problem, m.x, list(m.codes), m.k, m.candidates, m.build_seconds, dict(m.size)
-    )
+    return m
 
 
 _CBC_SOL = re.compile(r"Integer solution of (\S+) found .*?\(([\d.]+) seconds\)")
@@ -479,7 +470,7 @@ def solve_naive(
         )
     else:
         raise ValueError(f"solver must be 'highs' or 'cbc', got {solver!r}")
-    prob = model.prob
+    prob = model.problem
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         prob.solve(cmd)
