@@ -51,7 +51,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from rato_opt.pmedian import PMedianModel
+from rato_opt.pmedian import PMedianModel, build_pmedian
 
 __all__ = [
     "BaselineResult",
@@ -262,7 +262,6 @@ def build_naive(
     -------
     NaiveModel
     """
-    from rato_opt.pmedian import build_pmedian
 
     k = _spec_k(spec)
     m = build_pmedian(landscape, spec, graph=graph, candidates=candidates, weight=weight, k=k)
