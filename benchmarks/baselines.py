@@ -39,7 +39,6 @@ reported as such, never dropped.
 from __future__ import annotations
 
 import math
-import re
 import time
 import warnings
 from collections.abc import Mapping
@@ -268,36 +267,19 @@ def build_naive(
     return m
 
 
-_CBC_SOL = re.compile(r"Integer solution of (\S+) found .*?\(([\d.]+) seconds\)")
-_CBC_NODE = re.compile(r"best (\S+) \(best possible (\S+)\).*?\(([\d.]+) seconds\)")
-_CBC_NODE2 = re.compile(r"best solution, best possible (\S+) \(([\d.]+) seconds\)")
-_CBC_NODE3 = re.compile(
-    r"After \d+ nodes, \d+ on tree, (\S+) best solution, best possible (\S+) \(([\d.]+) seconds\)"
-)
-# "CBC devel" (the `cbc` on PATH): branch-and-bound table rows and summary lines
-_CBC_SUMMARY = re.compile(
-    r"BestSol:\s*(\S+)\s+Bound:\s*(\S+)\s+Gap:\s*(\S+?)%?\s+.*Time:\s*([\d.]+)s"
-)
-_NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-
-
-def _float_or_none(tok: str) -> float | None:
-    return float(tok) if _NUM.match(tok) else None
-
-
 def parse_cbc_log(text: str) -> dict[str, Any]:
-    """Read the progress trace, final bound and gap from a CBC log.
+    """Progress trace, final bound and gap from a CBC log, via :mod:`rato_opt.cbclog`.
 
-    Understands the classic CBC 2.10 messages (``Cbc0012I Integer solution of ...``,
-    ``Cbc0010I After n nodes ...``) and the table and summary lines of newer "CBC
-    devel" builds (``Nodes OnTree Depth BestSol Method BestBound Gap% Time(s)``).
+    Both log formats (CBC 2.10 and "CBC devel") are read by
+    :func:`rato_opt.cbclog.parse_cbc_log`; this adapter returns the harness's dict.
     Values are in the solver's objective (without constants the modeller dropped).
 
     Returns
     -------
     dict
-        ``trace`` (list of ``{"t", "incumbent", "bound", "gap"}``, CBC's own clock),
-        ``bound``, ``gap`` and ``objective`` (or None) from the final summary.
+        ``trace`` (list of ``{"t", "incumbent", "bound", "gap"}`` at the lines that give
+        CBC's own clock, with the best incumbent and latest bound so far), ``bound``,
+        ``gap`` and ``objective`` (or None) at the end.
 
     Examples
     --------
@@ -308,84 +290,28 @@ def parse_cbc_log(text: str) -> dict[str, Any]:
     ...        "Lower bound:                    10.000\\nGap:                            0.25\\n")
     >>> out = parse_cbc_log(log)
     >>> out["trace"][0]["incumbent"], out["bound"], out["gap"]
-    (12.5, 10.0, 0.25)
-    >>> rows = ("     Nodes   OnTree  Depth         BestSol Method        BestBound     Gap%   Time(s)\\n"
-    ...         "         3        4      3        -2.07204                 -3.48481   68.18%      18.5\\n")
-    >>> ev = parse_cbc_log(rows)["trace"][0]
-    >>> ev["incumbent"], ev["bound"], ev["t"]
-    (-2.07204, -3.48481, 18.5)
+    (12.5, 10.0, 0.2)
     """
+    from rato_opt.cbclog import parse_cbc_log as _parse
+
+    log = _parse(text)
     trace: list[dict] = []
-    incumbent = math.inf
-    in_table = False
-    for line in text.splitlines():
-        if "BestSol" in line and "BestBound" in line:
-            in_table = True
-            continue
-        mt = _CBC_SOL.search(line)
-        if mt:
-            incumbent = min(incumbent, float(mt.group(1)))
-            trace.append({"t": float(mt.group(2)), "incumbent": incumbent, "bound": None})
-            continue
-        mt = _CBC_NODE3.search(line)
-        if mt:
-            incumbent = min(incumbent, float(mt.group(1)))
-            trace.append({"t": float(mt.group(3)), "incumbent": incumbent,
-                          "bound": float(mt.group(2))})
-            continue
-        mt = _CBC_NODE2.search(line) or None
-        if mt:
-            trace.append(
-                {"t": float(mt.group(2)), "incumbent": incumbent, "bound": float(mt.group(1))}
-            )
-            continue
-        mt = _CBC_NODE.search(line)
-        if mt:
-            inc = _float_or_none(mt.group(1))
-            if inc is not None:
-                incumbent = min(incumbent, inc)
-            trace.append({"t": float(mt.group(3)), "incumbent": incumbent,
-                          "bound": float(mt.group(2))})
-            continue
-        mt = _CBC_SUMMARY.search(line)
-        if mt:
-            inc = _float_or_none(mt.group(1))
-            if inc is not None:
-                incumbent = min(incumbent, inc)
-            trace.append({"t": float(mt.group(4)), "incumbent": incumbent,
-                          "bound": _float_or_none(mt.group(2))})
-            continue
-        if in_table:
-            toks = line.split()
-            if len(toks) >= 6 and all(t.isdigit() for t in toks[:3]) and toks[-2].endswith("%"):
-                t = _float_or_none(toks[-1])
-                bnd = _float_or_none(toks[-3])
-                inc = next((v for v in map(_float_or_none, toks[3:-3]) if v is not None), None)
-                if inc is not None:
-                    incumbent = min(incumbent, inc)
-                if t is not None:
-                    trace.append({"t": t, "incumbent": incumbent, "bound": bnd})
-                continue
-            if toks and not toks[0].startswith(("─", "-")) and not toks[0].isdigit():
-                in_table = False
-    for ev in trace:
-        inc, bnd = ev["incumbent"], ev["bound"]
-        ev["incumbent"] = None if inc is None or not math.isfinite(inc) else inc
-        inc = ev["incumbent"]
-        ev["gap"] = (
-            abs(inc - bnd) / max(abs(inc), 1e-9) if bnd is not None and inc is not None else None
-        )
-    bound = gap = objective = None
-    mb = re.search(r"^Lower bound:\s+(\S+)", text, re.M)
-    if mb:
-        bound = _float_or_none(mb.group(1))
-    mg = re.search(r"^Gap:\s+(\S+)", text, re.M)
-    if mg:
-        gap = _float_or_none(mg.group(1))
-    mo = re.search(r"^Objective value:\s+(\S+)", text, re.M)
-    if mo:
-        objective = _float_or_none(mo.group(1))
-    return {"trace": trace, "bound": bound, "gap": gap, "objective": objective}
+    incumbent = None
+    bound = None
+    for ev in log.events:
+        if ev.incumbent is not None:
+            incumbent = ev.incumbent if incumbent is None else min(incumbent, ev.incumbent)
+        if ev.bound is not None:
+            bound = ev.bound
+        gap = None
+        if incumbent is not None and bound is not None:
+            gap = max(0.0, incumbent - bound) / max(abs(incumbent), 1e-9)
+        if ev.seconds is not None:  # clockless lines (e.g. the closing summary) only update
+            trace.append({"t": ev.seconds, "incumbent": incumbent, "bound": bound, "gap": gap})
+    # the last value stated (the closing "Objective value:" line has all its digits)
+    objective = next((ev.incumbent for ev in reversed(log.events) if ev.incumbent is not None),
+                     None)
+    return {"trace": trace, "bound": log.bound, "gap": log.gap, "objective": objective}
 
 
 def solve_naive(

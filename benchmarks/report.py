@@ -507,11 +507,13 @@ def render(result: dict[str, Any]) -> str:
         "children, e.g. the CBC binary) and the worker tree's resident set polled every 0.2 s "
         "with psutil. A forked worker starts with the parent's pages (Python, geopandas, the "
         "landscape), so the figure includes that base (a few hundred MiB).",
-        "- **Time to first feasible.** rato_opt + HiGHS: first progress callback carrying an "
-        "incumbent (the heuristic warm start counts once HiGHS accepts it). rato_opt + CBC and "
-        "naive + CBC: the first `Integer solution` line of the CBC log, CBC's clock shifted to "
-        "the run start. Naive + HiGHS: HiGHS's improving-solution callback. spopt: the end of "
-        "the heuristic. All times count from the start of model building.",
+        "- **Time to first feasible.** rato_opt (HiGHS or CBC): first progress callback "
+        "carrying an incumbent, i.e. the first plan that passed `verify_plan` (usually the "
+        "warm start, reported as soon as it verifies; with CBC, later solutions come from "
+        "CBC's log, read while it runs by `rato_opt.cbclog`). Naive + CBC: the first solution "
+        "in the CBC log (same parser), CBC's clock shifted to the run start. Naive + HiGHS: "
+        "HiGHS's improving-solution callback. spopt: the end of the heuristic. All times count "
+        "from the start of model building.",
         "- **Time to proof.** Wall time from the start of model building until the solver "
         "proved optimality (rato_opt uses a relative gap tolerance of 1e-6); `–` when not "
         "proven within the limit. For the naive model it is the proof for *its own* objective "

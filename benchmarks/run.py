@@ -72,7 +72,6 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
 
     t0 = time.perf_counter()
     events: list[dict] = []
-    harness_bound = None
     k = int(inst.spec.k)
     if solver == "highs" and sum(min(i + 1, k) for i in range(inst.n_units)) > LARGE_MODEL:
         # what a user gets from propose_regions: the verified heuristic plan, no MILP
@@ -81,35 +80,22 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
                                progress=_progress_recorder(t0, events))
         return _ours_record(inst, plan, events, t0, model=None, build_s=0.0, log_text="",
                             bound_note="; propose_regions: above LARGE_MODEL, heuristic plan",
-                            harness_bound=None, how="propose_regions progress (heuristic)",
+                            how="propose_regions progress (heuristic)",
                             formulation=formulation)
     model = build_model(inst.landscape, inst.spec, graph=graph, formulation=formulation)
     build_s = time.perf_counter() - t0
     remaining = max(inst.time_limit - build_s, 1.0)
     log_text = ""
     if solver == "cbc":
+        # rato_opt reads CBC's log while it runs (rato_opt.cbclog): same progress stream
+        # as HiGHS; msg=True only to keep the log tail in the record
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            plan = solve(model, solver="cbc", time_limit=remaining, threads=THREADS, msg=True)
+            plan = solve(model, solver="cbc", time_limit=remaining, threads=THREADS, msg=True,
+                         progress=_progress_recorder(t0, events))
         log_text = buf.getvalue()
-        end = time.perf_counter() - t0
-        parsed = bl.parse_cbc_log(log_text)
-        mw = re.findall(r"Total time \(Wallclock seconds\):\s+([\d.]+)", log_text)
-        cbc_wall = float(mw[-1]) if mw else None
-        offset = end - cbc_wall if cbc_wall is not None else build_s
-        const = float(getattr(model, "objective_constant", 0.0))
-        events = [
-            {
-                "t": offset + ev["t"],
-                "incumbent": None if ev["incumbent"] is None else ev["incumbent"] + const,
-                "bound": None if ev["bound"] is None else ev["bound"] + const,
-                "event": "cbc-log",
-            }
-            for ev in parsed["trace"]
-        ]
-        if plan.bound is None and parsed["bound"] is not None:
-            harness_bound = parsed["bound"] + const
-        how = "CBC log (incumbent lines), CBC clock shifted to the run start"
+        how = ("first progress callback with an incumbent (warm start and annealing, then "
+               "CBC's log read while it runs)")
     else:
         plan = solve(
             model,
@@ -120,12 +106,12 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
         )
         how = "first progress callback with an incumbent (includes the warm start)"
     return _ours_record(inst, plan, events, t0, model=model, build_s=build_s, log_text=log_text,
-                        bound_note="", harness_bound=harness_bound, how=how,
+                        bound_note="", how=how,
                         formulation=formulation)
 
 
-def _ours_record(inst, plan, events, t0, *, model, build_s, log_text, bound_note, harness_bound,
-                 how, formulation) -> dict:
+def _ours_record(inst, plan, events, t0, *, model, build_s, log_text, bound_note, how,
+                 formulation) -> dict:
     wall = time.perf_counter() - t0
     has_plan = len(plan.assignment) == inst.n_units and bool(plan.assignment.notna().all())
     for ev in events:  # one gap definition everywhere: (incumbent - bound) / |incumbent|
@@ -133,10 +119,6 @@ def _ours_record(inst, plan, events, t0, *, model, build_s, log_text, bound_note
         inc, bnd = ev.get("incumbent"), ev.get("bound")
         ev["gap"] = _gap(inc, bnd)
     bound, gap = plan.bound, plan.gap
-    if bound is None and harness_bound is not None:
-        bound = harness_bound
-        gap = _gap(float(plan.objective), bound) if has_plan else None
-        bound_note = "; bound/gap parsed from the CBC log by the harness (the plan has none)"
     first = next((ev["t"] for ev in events if ev.get("incumbent") is not None), None)
     if first is None and has_plan:
         first, how = wall, "end of solve (no incumbent reported earlier)"

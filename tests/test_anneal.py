@@ -1,0 +1,139 @@
+"""Simulated annealing (rato_opt.anneal) and how solve() uses it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rato_opt.anneal import anneal
+from rato_opt.heuristic import warm_start_labels
+from rato_opt.model import (
+    Bound,
+    Locks,
+    Objective,
+    RegionModel,
+    RegionSpec,
+    build_model,
+    model_graph,
+)
+from rato_opt.plan import score_plan, verify_plan
+from rato_opt.solve import solve
+from rato_opt.synthetic import make_country
+
+
+@pytest.fixture(scope="module")
+def country():
+    return make_country(n_units=80, seed=7)
+
+
+def _spec(**kwargs) -> RegionSpec:
+    return RegionSpec(
+        k=6,
+        bounds=(Bound("population", 0.5, 2.0, relative=True),),
+        objective=Objective(split=1.0, split_by="pupils_po", compactness=0.5, alignment=0.5,
+                            reference="amr"),
+        **kwargs,
+    )
+
+
+def _light(land, spec) -> RegionModel:
+    return RegionModel(land, spec, model_graph(land, spec), _light=True)
+
+
+def _as_series(model, labels) -> pd.Series:
+    return pd.Series([f"R{r}" for r in labels], index=pd.Index(model.codes, name="code"))
+
+
+def test_anneal_improves_a_start_and_keeps_it_valid(country):
+    spec = _spec()
+    model = _light(country, spec)
+    start = warm_start_labels(model, seed=0, time_budget=0.5)
+    assert verify_plan(country, _as_series(model, start), spec, graph=model.graph).ok
+    res = anneal(model, start, time_budget=20, max_moves=40_000, seed=1)
+    assert res.feasible
+    assert res.objective <= res.start_objective + 1e-12
+    plan = _as_series(model, res.labels)
+    v = verify_plan(country, plan, spec, graph=model.graph)
+    assert v.ok, v.problems
+    assert plan.nunique() == 6  # moves never empty a region
+    # the reported objective is the exact objective of the returned plan
+    assert score_plan(country, plan, spec, graph=model.graph).objective == pytest.approx(
+        res.objective, abs=1e-9)
+    assert res.moves_accepted > 0 and res.moves_tried >= res.moves_accepted
+
+
+def test_anneal_is_deterministic_with_max_moves(country):
+    spec = _spec()
+    model = _light(country, spec)
+    start = warm_start_labels(model, seed=0, time_budget=0.5)
+    a = anneal(model, start, time_budget=30, max_moves=5_000, seed=3)
+    b = anneal(model, start, time_budget=30, max_moves=5_000, seed=3)
+    assert np.array_equal(a.labels, b.labels) and a.objective == b.objective
+    assert a.moves_tried == 5_000
+
+
+def test_anneal_never_moves_locked_units(country):
+    codes = list(country.codes)
+    base = _spec()
+    model = _light(country, base)
+    start = warm_start_labels(model, seed=0, time_budget=0.5)
+    # lock three units where the start has them, and one whole region as own_region
+    fixed = {codes[i]: f"L{start[i]}" for i in (0, 10, 20)}
+    own_label = start[40]
+    own = tuple(c for c, r in zip(codes, start, strict=True) if r == own_label)
+    spec = _spec(locks=Locks(fixed=fixed, own_region=(own,)))
+    model = _light(country, spec)
+    res = anneal(model, start, time_budget=20, max_moves=20_000, seed=0)
+    for code in fixed:
+        i = model.pos[code]
+        assert res.labels[i] == start[i]
+    members = {c for c, r in zip(codes, res.labels, strict=True) if r == own_label}
+    assert members == set(own)
+
+
+def test_anneal_reports_an_infeasible_start_honestly(country):
+    spec = RegionSpec(k=6, bounds=(Bound("population", 0.99, 1.01, relative=True),),
+                      objective=Objective(split=1.0, split_by="pupils_po"))
+    model = _light(country, spec)
+    start = warm_start_labels(model, seed=0, time_budget=0.3)
+    ok_start = verify_plan(country, _as_series(model, start), spec, graph=model.graph).ok
+    res = anneal(model, start, time_budget=10, max_moves=3_000, seed=0)
+    ok_end = verify_plan(country, _as_series(model, res.labels), spec, graph=model.graph).ok
+    assert res.feasible == ok_end
+    if not ok_start and not res.feasible:
+        assert np.array_equal(res.labels, start)  # nothing better to offer than the start
+
+
+def test_solve_reports_the_first_plan_early_and_never_a_worse_incumbent():
+    land = make_country(n_units=120, seed=3)
+    spec = RegionSpec(k=12, bounds=[Bound("population", 0.25, 4.0, relative=True)],
+                      objective=Objective(split=1.0, split_by="pupils_po", compactness=0.2,
+                                          alignment=0.5, reference="amr"))
+    events = []
+    model = build_model(land, spec)
+    plan = solve(model, time_limit=8, progress=events.append, anneal=0.5)
+    assert plan.status == "feasible" and plan.verification.ok
+    incumbents = [e["incumbent"] for e in events if e["incumbent"] is not None]
+    assert incumbents, "no progress event carried an incumbent"
+    # the first verified plan is reported well before the end, not only at the end
+    assert events[0]["elapsed"] < 0.75 * 8
+    assert all(b <= a + 1e-12 for a, b in zip(incumbents, incumbents[1:], strict=False))
+    assert incumbents[-1] == pytest.approx(plan.objective)
+    for e in events:
+        if e["bound"] is not None and e["incumbent"] is not None:
+            assert e["bound"] <= e["incumbent"] + 1e-9
+
+
+def test_solve_with_cbc_reports_solver_progress_from_its_log():
+    land = make_country(n_units=60, seed=1)
+    spec = RegionSpec(k=5, bounds=[Bound("population", 0.33, 3.0, relative=True)],
+                      objective=Objective(split=1.0, split_by="pupils_po", compactness=0.5))
+    events = []
+    plan = solve(build_model(land, spec), solver="cbc", time_limit=10, progress=events.append,
+                 anneal=0.1, threads=1)
+    assert plan.status in ("feasible", "optimal") and plan.verification.ok
+    bounds = [e["bound"] for e in events if e["bound"] is not None]
+    assert bounds, "CBC's bound never reached the progress callback"
+    assert plan.bound is not None and 0 <= plan.bound <= plan.objective + 1e-9
+    assert max(bounds) <= plan.objective + 1e-9
