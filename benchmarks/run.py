@@ -397,7 +397,8 @@ def code_fingerprint() -> dict[str, str]:
     import hashlib
 
     out = {}
-    for name in ("spec", "model", "solve", "heuristic", "plan", "metrics", "diagnose"):
+    for name in ("spec", "model", "solve", "heuristic", "anneal", "cbclog", "pmedian", "plan",
+                 "metrics", "diagnose"):
         f = _ROOT / "rato_opt" / f"{name}.py"
         if f.is_file():
             out[f"rato_opt/{name}.py"] = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
@@ -596,7 +597,14 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     instances = get_instances(args.instances, quick=args.quick, time_limit=args.time_limit)
     methods = tuple(args.methods) if args.methods else None
-    run_dir = OUT_DIR / dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    run_dir = OUT_DIR / stamp
+    for n in range(2, 1000):  # two runs started in the same second must not share a folder
+        try:
+            run_dir.mkdir(parents=True, exist_ok=False)
+            break
+        except FileExistsError:
+            run_dir = OUT_DIR / f"{stamp}_{n}"
     print(f"benchmark: {len(instances)} instance(s); traces in {run_dir}", flush=True)
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
 
