@@ -51,6 +51,7 @@ import pandas as pd
 import shapely
 
 from .exceptions import ColumnError, LayerError, UnitCodeError
+from .spec import TERMS
 from .units import _listing, check_weights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,8 +77,6 @@ __all__ = [
     "objective_terms",
 ]
 
-#: Names of the objective terms, in reporting order.
-TERMS = ("split", "compactness", "alignment", "alliance", "stay_close")
 
 
 # ---------------------------------------------------------------- inputs

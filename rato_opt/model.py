@@ -24,6 +24,7 @@ import pulp
 from .exceptions import ColumnError, DisconnectedError, LayerError, ModelError, UnitCodeError
 from .graph import _describe_components, components, graph_from_landscape
 from .landscape import Landscape
+from .metrics import TERMS, split_layer_weights
 from .spec import Bound, Locks, Objective, RegionSpec
 from .units import _listing
 
@@ -38,8 +39,6 @@ __all__ = [
     "TERMS",
 ]
 
-#: Names of the objective terms, in reporting order.
-TERMS = ("split", "compactness", "alignment", "alliance", "stay_close")
 
 Formulation = Literal["flow", "cuts"]
 
@@ -171,28 +170,6 @@ def _start_collabs(start: Mapping[str, str], pos: Mapping[str, int]) -> list[lis
         if code in pos:
             groups.setdefault(str(region), []).append(pos[code])
     return [groups[g] for g in sorted(groups)]
-
-
-def split_layer_weights(landscape: Landscape, objective: Objective) -> dict[str, float]:
-    """Layer -> weight of the split term (the contract's default when ``split_layers`` is None).
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely import box
-    >>> from rato_opt.units import validate_units
-    >>> from rato_opt.layers import Layer
-    >>> u = validate_units(gpd.GeoDataFrame({"code": ["a", "b"]},
-    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:28992"), code="code")
-    >>> land = Landscape(u, [Layer.from_partition(n, {"a": "1", "b": "2"})
-    ...                      for n in ("amr", "sop", "rap_po")])
-    >>> split_layer_weights(land, Objective(reference="amr"))
-    {'rap_po': 1.0, 'sop': 1.0}
-    """
-    if objective.split_layers is not None:
-        return dict(objective.split_layers)
-    skip = {objective.reference, objective.alliance_layer}
-    return {name: 1.0 for name in sorted(landscape.layers) if name not in skip}
 
 
 # --------------------------------------------------------------------------- the model
@@ -632,7 +609,7 @@ class RegionModel:
         w = _weights(land, obj.split_by)
         self.split_weights = w
         if obj.split > 0:
-            for layer, lw in split_layer_weights(land, obj).items():
+            for layer, lw in sorted(split_layer_weights(land, obj).items()):
                 g = _group_from_members(
                     f"split_{layer}", obj.split * lw, _layer_collabs(land, layer, self.pos), w
                 )

@@ -123,7 +123,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import RatoOptError, ScenarioError
-from .spec import _lock_codes
+from .spec import TERMS, _lock_codes
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -443,7 +443,6 @@ class BoundSpec:
         return b
 
 
-_TERMS = ("split", "compactness", "alignment", "alliance", "stay_close")
 
 
 @dataclass(frozen=True)
@@ -463,7 +462,7 @@ class ObjectiveSpec:
 
     @classmethod
     def _parse(cls, raw, p):
-        kw = {t: _float(raw.get(t, getattr(cls, t)), f"{p}.{t}") for t in _TERMS}
+        kw = {t: _float(raw.get(t, getattr(cls, t)), f"{p}.{t}") for t in TERMS}
         kw["split_layers"] = _map(
             raw.get("split_layers"), f"{p}.split_layers", _float, "layer = weight >= 0",
             nullable=True,

@@ -21,7 +21,11 @@ from typing import Any, Literal
 
 from .exceptions import ModelError
 
-__all__ = ["Bound", "Objective", "Locks", "RegionSpec"]
+__all__ = ["TERMS", "Bound", "Objective", "Locks", "RegionSpec"]
+
+#: Names of the objective terms, in reporting order (each is also a weight of
+#: :class:`Objective`).
+TERMS = ("split", "compactness", "alignment", "alliance", "stay_close")
 
 
 def _finite_nonneg(value: Any, what: str) -> float:
@@ -169,7 +173,7 @@ class Objective:
     stay_close: float = 0.0
 
     def __post_init__(self) -> None:
-        for attr in ("split", "compactness", "alignment", "alliance", "stay_close"):
+        for attr in TERMS:
             object.__setattr__(
                 self, attr, _finite_nonneg(getattr(self, attr), f"Objective.{attr}")
             )
