@@ -24,7 +24,7 @@ import pulp
 from .exceptions import ColumnError, DisconnectedError, LayerError, ModelError, UnitCodeError
 from .graph import _describe_components, components, graph_from_landscape
 from .landscape import Landscape
-from .metrics import TERMS, split_layer_weights
+from .metrics import TERMS, regional_collaborations, split_layer_weights
 from .spec import Bound, Locks, Objective, RegionSpec
 from .units import _listing
 
@@ -628,8 +628,12 @@ class RegionModel:
         self.total_length = sum(d for _, _, d in self.edges)
         self.alliances: list[np.ndarray] = []
         if obj.alliance > 0 or obj.alliance_hard:
-            members = _layer_collabs(land, obj.alliance_layer, self.pos)
-            self.alliances = [np.array(sorted(m), dtype=int) for m in members if m]
+            _layer_collabs(land, obj.alliance_layer, self.pos)  # names a missing layer
+            # national alliances (covering every unit) are left out, as in the metrics
+            regional = regional_collaborations(land.layers[obj.alliance_layer],
+                                               pd.Index(self.codes))
+            self.alliances = [np.array(sorted(self.pos[u] for u in units), dtype=int)
+                              for _, units in sorted(regional.members().items()) if units]
 
     def _build_objective(self) -> None:
         obj = self.spec.objective

@@ -6,6 +6,7 @@ import warnings
 
 import geopandas as gpd
 import matplotlib
+import pandas as pd
 import pulp
 import pytest
 from conftest import grid_units
@@ -140,3 +141,26 @@ def test_k_range_and_relative_bounds_build():
     model = build_model(land, spec)
     assert model.K == 4 and set(model.q_choice) == {2, 3, 4}
     assert "nregions_link" in model.constraint_names
+
+
+def test_alliance_term_ignores_national_alliances_like_the_metrics():
+    """Regression: the model once counted the national alliances (covering every unit),
+    so its alliance term was 0 where score_plan's was not."""
+    from rato_opt.model import RegionModel, model_graph
+    from rato_opt.plan import score_plan
+    from rato_opt.synthetic import make_country
+
+    land = make_country(n_units=60, seed=1)
+    members = land.layers["alliance"].members()
+    assert any(len(m) == len(land.codes) for m in members.values())  # national ones exist
+    spec = RegionSpec(k=5, objective=Objective(split=0.0, alliance=1.0,
+                                               alliance_layer="alliance", split_by="pupils_po"))
+    graph = model_graph(land, spec)
+    model = RegionModel(land, spec, graph, _light=True)
+    assert all(len(a) < len(land.codes) for a in model.alliances)
+    amr = land.layers["amr"].membership().set_index("unit")["collaboration"]
+    plan = dict(zip(amr.index, amr.to_numpy(), strict=True))
+    ours = model.evaluate(plan)["alliance"]
+    scored = score_plan(land, pd.Series(plan), spec, graph=graph).terms["alliance"]
+    assert scored > 0
+    assert ours == pytest.approx(scored, abs=1e-12)
