@@ -192,6 +192,26 @@ def _objective(model: RegionModel, assignment) -> float:
     return float(sum(model.evaluate(assignment).values()))
 
 
+def _offer_to(model: RegionModel, best: dict, report) -> Callable[[pd.Series], bool]:
+    """``offer(assignment)``: keep it in ``best`` if it verifies and is better, and report it.
+
+    ``best`` holds ``assignment`` and ``objective``; ``report`` gets the objective
+    without the model's constant (a light model has none), like a solver incumbent.
+    """
+    constant = getattr(model, "objective_constant", 0.0)
+
+    def offer(assignment: pd.Series) -> bool:
+        if not _verify(model, assignment).ok:
+            return False
+        obj = _objective(model, assignment)
+        if obj < best["objective"] - 1e-12:
+            best["assignment"], best["objective"] = assignment, obj
+            report(obj - constant, None, None)
+        return True
+
+    return offer
+
+
 def _make_plan(model, assignment, *, status, bound, seconds, solver, explanation=()):
     from .plan import Plan
 
@@ -330,13 +350,13 @@ def _anneal_rounds(model: RegionModel, budget: float, *, offer, best: dict, repo
     end = time.perf_counter() + max(budget, 0.0)
     temp = None
     last = [0.0]
+    constant = getattr(model, "objective_constant", 0.0)  # a light model has none
 
     def on_improve(_labels, objective):
         now = time.perf_counter()
         if now - last[0] >= 1.0:
             last[0] = now
-            # a light model (no PuLP problem) has no constant: report the full objective
-            report(objective - getattr(model, "objective_constant", 0.0), None, None)
+            report(objective - constant, None, None)
 
     done = 0
     while rounds is None or done < rounds:
@@ -525,16 +545,7 @@ def solve(
         progress({"elapsed": elapsed(), "incumbent": inc, "bound": bnd, "gap": gap,
                   "iteration": iteration[0]})
 
-    def offer(assignment: pd.Series) -> bool:
-        """Keep an assignment as incumbent if it verifies and is better."""
-        ver = _verify(model, assignment)
-        if not ver.ok:
-            return False
-        obj = _objective(model, assignment)
-        if obj < best["objective"] - 1e-12:
-            best["assignment"], best["objective"] = assignment, obj
-            report(obj - model.objective_constant, None, None)
-        return True
+    offer = _offer_to(model, best, report)
 
     # ---- warm start
     start_lab = None
@@ -688,14 +699,7 @@ def _propose_large(light: RegionModel, time_limit: float | None, started: float,
             progress({"elapsed": time.perf_counter() - started, "incumbent": inc,
                       "bound": 0.0, "gap": 1.0 if inc > 0 else 0.0, "iteration": 0})
 
-    def offer(assignment: pd.Series) -> bool:
-        if not _verify(light, assignment).ok:
-            return False
-        obj = _objective(light, assignment)
-        if obj < best["objective"] - 1e-12:
-            best["assignment"], best["objective"] = assignment, obj
-            report(obj, None, None)
-        return True
+    offer = _offer_to(light, best, report)
 
     offer(_assignment(light, warm_start_labels(light, seed=0, time_budget=budget)))
     if best["assignment"] is not None:
