@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .exceptions import ModelError
 from .heuristic import _region_connected_without, _State
 
 __all__ = ["AnnealResult", "anneal"]
@@ -152,6 +153,16 @@ def anneal(
     """
     t0 = time.perf_counter()
     lab = np.asarray(labels, dtype=int).copy()
+    if lab.shape != (model.n,) or (lab < 0).any():
+        raise ModelError(
+            f"anneal: labels must be one region number >= 0 per model unit ({model.n} units, "
+            f"in the order of model.codes); got shape {lab.shape} with minimum "
+            f"{lab.min() if lab.size else None}. Use model.labels_of(assignment) to make them"
+        )
+    if time_budget < 0 or penalty < 0:
+        raise ModelError(
+            f"anneal: time_budget and penalty must be >= 0, got {time_budget} and {penalty}"
+        )
     q = int(lab.max()) + 1
     st = _State(model, lab, q)
     rng = np.random.default_rng(seed)

@@ -137,3 +137,13 @@ def test_solve_with_cbc_reports_solver_progress_from_its_log():
     assert bounds, "CBC's bound never reached the progress callback"
     assert plan.bound is not None and 0 <= plan.bound <= plan.objective + 1e-9
     assert max(bounds) <= plan.objective + 1e-9
+
+
+def test_anneal_rejects_labels_that_do_not_fit_the_model(country):
+    from rato_opt.exceptions import ModelError
+
+    model = _light(country, _spec())
+    with pytest.raises(ModelError, match=r"80 units.*got shape \(3,\).*labels_of"):
+        anneal(model, np.array([0, 1, 1]))
+    with pytest.raises(ModelError, match="minimum -1"):
+        anneal(model, np.full(80, -1))
