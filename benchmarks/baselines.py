@@ -330,7 +330,7 @@ def solve_naive(
     model : NaiveModel
     solver : {"highs", "cbc"}
         ``pulp.HiGHS`` (highspy, in process) or ``pulp.COIN_CMD`` (the ``cbc`` on the
-        PATH, the same binary :func:`rato_opt.solve.solve` uses).
+        PATH, the same binary :func:`rato_opt.solver.solve` uses).
     time_limit : float, optional
         Solver time limit in seconds.
     threads : int, optional

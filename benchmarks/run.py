@@ -68,7 +68,7 @@ def _progress_recorder(t0: float, events: list[dict]):
 
 def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") -> dict:
     from rato_opt.model import build_model
-    from rato_opt.solve import LARGE_MODEL, propose_regions, solve
+    from rato_opt.solver import LARGE_MODEL, propose_regions, solve
 
     t0 = time.perf_counter()
     events: list[dict] = []
@@ -422,7 +422,7 @@ def run_benchmark(
     # even if the source files change during a long run.
     import rato_opt.model
     import rato_opt.plan
-    import rato_opt.solve  # noqa: F401
+    import rato_opt.solver  # noqa: F401
     from rato_opt.graph import graph_from_landscape
 
     fingerprint = code_fingerprint()

@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 
 from rato_opt.plotting import save_figure
 from rato_opt.scenario import Scenario
-from rato_opt.sweep import sweep
+from rato_opt.sweeps import sweep
 
 HERE = Path(__file__).resolve().parent
 

@@ -9,7 +9,7 @@ The public front is small; the implementation lives in one module per concern:
 - :mod:`rato_opt.synthetic` — the seeded synthetic country (embedded default)
 - :mod:`rato_opt.io` — loaders for CBS / PDOK / DUO files and online sources
 - :mod:`rato_opt.plotting` — static maps
-- :mod:`rato_opt.model`, :mod:`rato_opt.solve`, :mod:`rato_opt.plan` — the region optimiser
+- :mod:`rato_opt.model`, :mod:`rato_opt.solver`, :mod:`rato_opt.plan` — the region optimiser
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ _LAZY = {
         "rato_opt.io",
     ),
     "fetch_cbs_gemeenten": "rato_opt.online",
-    **dict.fromkeys(["Bound", "Objective", "Locks", "RegionSpec"], "rato_opt.spec"),
+    **dict.fromkeys(["Bound", "Objective", "Locks", "RegionSpec", "Budget"], "rato_opt.spec"),
     **dict.fromkeys(["RegionModel", "build_model"], "rato_opt.model"),
-    **dict.fromkeys(["solve", "propose_regions"], "rato_opt.solve"),
+    **dict.fromkeys(["solve", "propose_regions"], "rato_opt.solver"),
     **dict.fromkeys(["Plan", "Verification", "score_plan", "verify_plan"], "rato_opt.plan"),
     "objective_terms": "rato_opt.metrics",
     **dict.fromkeys(["precheck", "check_feasible"], "rato_opt.diagnose"),
@@ -54,7 +54,7 @@ _LAZY = {
     **dict.fromkeys(["Scenario", "load_scenario"], "rato_opt.scenario"),
     **dict.fromkeys(["Comparison", "compare_plans"], "rato_opt.compare"),
     **dict.fromkeys(["export_plan", "read_plan"], "rato_opt.export"),
-    **dict.fromkeys(["sweep", "SweepResult"], "rato_opt.sweep"),
+    **dict.fromkeys(["sweep", "SweepResult"], "rato_opt.sweeps"),
     **dict.fromkeys(["run_scenario", "run_scenario_file"], "rato_opt.workflow"),
     **dict.fromkeys(
         ["plot_layer", "plot_multiplicity", "plot_white_spots", "plot_regions",

@@ -14,7 +14,7 @@ violation are returned as "best".
 
 Locks are respected by never moving a unit that a lock mentions and never moving a
 unit into a region that holds an ``own_region`` group. The plan handed in must
-satisfy the locks; every plan :func:`rato_opt.solve.solve` keeps is verified
+satisfy the locks; every plan :func:`rato_opt.solver.solve` keeps is verified
 independently anyway.
 """
 

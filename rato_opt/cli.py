@@ -8,16 +8,27 @@ that are written.
 
 ``rato-opt run SCENARIO.toml --out DIR [--json]`` runs a scenario file.
 ``rato-opt compare PLAN... --out DIR [--json]`` compares plans.
+
+Exit codes: 0 done; 2 bad input (one line on stderr saying what was given, what
+is expected and how to fix it; ``--out`` and ``--time-limit`` are checked before
+any data are loaded); 1 an operating-system error (disk full, permission);
+130 interrupted (Ctrl-C): a solve that was interrupted still writes its best
+verified plan so far (status ``"interrupted"``), atomically, and one line on
+stderr says whether a plan was written. With ``--json`` stdout holds the JSON
+summary only; everything else (solver output included) goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,17 +101,99 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
     Returns
     -------
     dict
-        The summary printed by ``--json``.
-    """
-    from .export import atomic_output
+        The summary printed by ``--json``. ``white_spots`` is the number of
+        witte vlekken: units covered by no collaboration of the layers
+        ``white_spot_layers`` (RAP-po, RAP-vo, SO&P); ``white_spots.csv``, the
+        ``white_spot`` column of ``coverage.csv``, ``white_spots.png`` and the
+        console use the same definition.
 
-    out_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rato_demo_"))
+    Raises
+    ------
+    InputError
+        ``time_limit`` is not a number of seconds > 0, or ``out`` cannot be an
+        output directory (checked before any work).
+    """
+    from .export import _normal_mode, atomic_output, check_output_dir
+
+    _check_time_limit(time_limit, "time_limit")
+    if out is not None:
+        check_output_dir(out)
+        out_dir = Path(out)
+    else:
+        out_dir = Path(tempfile.mkdtemp(prefix="rato_demo_"))
+        _normal_mode(out_dir, directory=True)  # mkdtemp makes 0700; respect the umask
     with atomic_output(out_dir) as tmp:
         result = _demo_into(tmp, time_limit=time_limit, solver=solver)
         result["out"] = str(out_dir.absolute())
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_jsonable(result), fh, indent=2)
     return _jsonable(result)
+
+
+def _check_time_limit(value: Any, what: str) -> float:
+    """Return ``value`` as seconds, or raise unless it is a finite number > 0."""
+    from .exceptions import InputError
+
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value <= 0:
+        example = f"{what} {DEMO_TIME_LIMIT:g}" if what.startswith("--") else (
+            f"{what}={DEMO_TIME_LIMIT:g}")
+        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}; "
+                         f"e.g. {example}")
+    return float(value)
+
+
+def _demo_landscape_into(out_dir: Path, land) -> dict[str, Any]:
+    """Write the demo's landscape tables and maps into ``out_dir``; return their summary.
+
+    One definition of the witte vlekken serves the table ``white_spots.csv``, the
+    ``white_spot`` column of ``coverage.csv``, the map ``white_spots.png`` and the
+    returned ``white_spots`` count: units no collaboration of
+    :func:`_collab_layers` (RAP-po, RAP-vo, SO&P) covers.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+    from .landscape import coverage_table, layer_summary, white_spots
+
+    spot_layers = _collab_layers(land)
+    summary = layer_summary(land)
+    coverage = coverage_table(land, white_spot_layers=spot_layers)
+    spots = white_spots(land, layers=spot_layers)
+    summary.to_csv(out_dir / "layer_summary.csv")
+    coverage.to_csv(out_dir / "coverage.csv")
+    spots.to_csv(out_dir / "white_spots.csv")
+
+    for name in land.layers:
+        fig, ax = plt.subplots(figsize=(8, 9))
+        plotting.plot_layer(land, name, ax=ax)
+        _save_png(fig, out_dir / f"layer_{name}.png")
+    if "sop" in land.layers:
+        fig, ax = plt.subplots(figsize=(8, 9))
+        plotting.plot_multiplicity(land, "sop", ax=ax)
+        _save_png(fig, out_dir / "multiplicity_sop.png")
+    fig, ax = plt.subplots(figsize=(8, 9))
+    plotting.plot_white_spots(land, layers=spot_layers, ax=ax)
+    _save_png(fig, out_dir / "white_spots.png")
+
+    layers = {
+        name: {
+            "collaborations": int(summary.loc[name, "collaborations"]),
+            "covered_share": float(summary.loc[name, "covered_share"]),
+            "units_covered": int(summary.loc[name, "units_covered"]),
+        }
+        for name in land.layers
+    }
+    return {
+        "landscape": land.name,
+        "units": len(land.units),
+        "layers": layers,
+        "white_spots": len(spots),
+        "white_spot_layers": spot_layers,
+    }
 
 
 def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, Any]:
@@ -112,31 +205,13 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, An
 
     from . import plotting
     from .graph import graph_from_landscape
-    from .landscape import coverage_table, layer_summary, white_spots
-    from .solve import propose_regions
+    from .solver import propose_regions
     from .synthetic import load_default
 
     started = time.perf_counter()
     land = load_default()
     graph = graph_from_landscape(land)
-
-    summary = layer_summary(land)
-    coverage = coverage_table(land)
-    spots = white_spots(land)
-    summary.to_csv(out_dir / "layer_summary.csv")
-    coverage.to_csv(out_dir / "coverage.csv")
-    spots.to_csv(out_dir / "white_spots.csv")
-
-    for name in land.layers:
-        fig, ax = plt.subplots(figsize=(8, 9))
-        plotting.plot_layer(land, name, ax=ax)
-        _save_png(fig, out_dir / f"layer_{name}.png")
-    fig, ax = plt.subplots(figsize=(8, 9))
-    plotting.plot_multiplicity(land, "sop", ax=ax)
-    _save_png(fig, out_dir / "multiplicity_sop.png")
-    fig, ax = plt.subplots(figsize=(8, 9))
-    plotting.plot_white_spots(land, layers=_collab_layers(land), ax=ax)
-    _save_png(fig, out_dir / "white_spots.png")
+    landscape_part = _demo_landscape_into(out_dir, land)
 
     spec = demo_spec(land)
     plan = propose_regions(land, spec, graph=graph, solver=solver, time_limit=time_limit)
@@ -155,21 +230,9 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, An
         )
         _save_png(fig, out_dir / "plan_regions.png")
 
-    layers = {
-        name: {
-            "collaborations": int(summary.loc[name, "collaborations"]),
-            "covered_share": float(summary.loc[name, "covered_share"]),
-            "units_covered": int(summary.loc[name, "units_covered"]),
-        }
-        for name in land.layers
-    }
     plan_summary = plan.summary()
     return {
-        "landscape": land.name,
-        "units": len(land.units),
-        "layers": layers,
-        "white_spots": len(spots),
-        "white_spots_rap_sop": len(white_spots(land, layers=_collab_layers(land))),
+        **landscape_part,
         **{key: plan_summary[key] for key in (
             "regions", "status", "objective", "bound", "gap", "seconds", "contiguous",
             "covered_share", "terms")},
@@ -182,6 +245,7 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, An
 _STATUS_NL = {
     "optimal": "bewezen optimaal",
     "feasible": "toegelaten, niet bewezen optimaal",
+    "interrupted": "onderbroken, beste plan tot dan",
     "infeasible": "onmogelijk",
     "not_solved": "niet opgelost",
 }
@@ -225,31 +289,98 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``rato-opt``; returns the exit code."""
+    """Entry point of ``rato-opt``; returns the exit code (0, 1, 2 or 130; see the module)."""
+    state: dict[str, Any] = {"written": None}
+    try:
+        return _main(argv, state)
+    except KeyboardInterrupt:
+        where = (f"outputs were written to {state['written']}" if state["written"]
+                 else "no output was written")
+        _say(f"interrupted; {where}")
+        return 130
+
+
+def _say(message: str) -> None:
+    """One line on stderr."""
+    print("rato-opt: " + " ".join(str(message).split()), file=sys.stderr, flush=True)
+
+
+def _main(argv: Sequence[str] | None, state: dict[str, Any]) -> int:
     from .exceptions import RatoOptError
+    from .export import check_output_dir
 
     args = _parser().parse_args(argv)
+    out = None
     try:
+        # cheap checks first: a bad --out or --time-limit must not wait for a solve
+        if args.out is not None:
+            out = check_output_dir(args.out, what="--out")
         if args.command == "demo":
-            result = demo(args.out, time_limit=args.time_limit, solver=args.solver)
-        elif args.command == "run":
-            from .workflow import run_scenario_file
-
-            result = run_scenario_file(args.scenario, args.out)
-        else:
-            from .workflow import compare_plan_files
-
-            result = compare_plan_files(args.plans, args.out)
+            _check_time_limit(args.time_limit, "--time-limit")
     except RatoOptError as err:
-        print(f"rato-opt: error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 2
+    try:
+        with _stdout_to_stderr(args.json):
+            if args.command == "demo":
+                result = demo(args.out, time_limit=args.time_limit, solver=args.solver)
+            elif args.command == "run":
+                from .workflow import run_scenario_file
+
+                result = run_scenario_file(args.scenario, out)
+            else:
+                from .workflow import compare_plan_files
+
+                result = compare_plan_files(args.plans, out)
+    except RatoOptError as err:
+        _say(f"error: {err}")
+        return 2
+    except OSError as err:
+        _say(f"error: {err}")
+        return 1
     result = _jsonable(result)
+    state["written"] = result.get("out") or result.get("out_dir")
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
+        sys.stdout.flush()
     else:
         _print_human(args.command, result)
+    if result.get("status") == "interrupted":
+        if result.get("regions"):
+            _say(f"interrupted: best verified plan so far written to {state['written']}")
+        else:
+            _say("interrupted: no plan was found before the interruption; the summary is "
+                 f"written to {state['written']}")
+        return 130
     return 0
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr(active: bool) -> Iterator[None]:
+    """While active, send everything meant for stdout to stderr, Python and C alike.
+
+    With ``--json`` stdout must hold the JSON summary only, but solvers (HiGHS, CBC)
+    print banners and logs from C straight to file descriptor 1: that descriptor is
+    pointed at stderr for the duration, and ``sys.stdout`` too.
+    """
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no usable descriptors (e.g. an embedded interpreter)
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _print_human(command: str, result: dict[str, Any]) -> None:
@@ -258,7 +389,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         for name, info in result["layers"].items():
             print(f"  layer {name:10s} {info['collaborations']:4d} collaborations, "
                   f"{info['covered_share']:.1%} of units covered")
-        print(f"  witte vlekken (no RAP/SO&P): {result['white_spots_rap_sop']} units")
+        spot_layers = "/".join(result.get("white_spot_layers") or ["any layer"])
+        print(f"  witte vlekken (no {spot_layers}): {result['white_spots']} units")
         gap = "" if result.get("gap") is None else f", gap {result['gap']:.2%}"
         print(f"proposal: {result['regions']} regions, status {result['status']}{gap}, "
               f"objective {result['objective']:.4f}, {result['seconds']:.1f} s, "

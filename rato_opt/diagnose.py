@@ -23,6 +23,17 @@ regions ``k`` (relative bounds depend on ``k``), ``m_c`` must satisfy
 largest is exactly one region of its own (the model's island rule): upper limits
 apply to it, lower limits and ``min_units`` do not.
 The cost is O(k_range * components * bounds) plus one pass over the locks.
+
+Units are indivisible, which gives two more cheap proofs per ``k`` (ignoring
+contiguity): a region needs ``lower`` of a weight, and a unit counts toward one
+region only, so the units' weights capped at ``lower`` must sum to at least
+``k * lower``; and units that pairwise cannot share a region (for some upper
+bound their two weights exceed it, possibly a different bound for each pair:
+the joint check) need a region each, so a set of them found greedily must not
+exceed ``k``. A joint LP relaxation over unit-to-region fractions would add
+nothing: regions are interchangeable, so averaging any fractional solution over
+the permutations of the regions gives every region ``total / k`` of every weight,
+and that is feasible exactly when the per-weight totals checks pass.
 """
 
 from __future__ import annotations
@@ -32,8 +43,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import numpy as np
 
-from .exceptions import ColumnError, InfeasibleError, LayerError, ModelError
+from .exceptions import ColumnError, InfeasibleError, LayerError, ModelError, UnitCodeError
 from .graph import components
 from .metrics import regional_collaborations, split_layer_weights
 from .plan import _fmt
@@ -43,9 +55,48 @@ from .units import _listing
 if TYPE_CHECKING:  # pragma: no cover
     from .landscape import Landscape
 
-__all__ = ["precheck", "precheck_notes", "check_feasible", "feasible_k_range"]
+__all__ = ["precheck", "precheck_notes", "check_feasible", "check_start", "feasible_k_range"]
 
 _TOL = 1e-6
+#: At most this many values of k are tried when suggesting the numbers of regions that
+#: pass the packing checks.
+_SUGGEST_K = 1000
+
+
+def check_start(landscape: Landscape, spec: RegionSpec) -> None:
+    """Raise when ``spec.start`` (the start plan) names units the landscape lacks.
+
+    Units the start plan leaves out are allowed (the warm start repairs them);
+    codes it has that are not units are a mistake (another map, another year's
+    indeling, a typo) and would otherwise be dropped silently.
+
+    Raises
+    ------
+    UnitCodeError
+        Naming the unknown codes (a few, and their number).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt import Landscape, validate_units
+    >>> u = validate_units(gpd.GeoDataFrame({"code": list("AB")},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(2)], crs="EPSG:28992"), code="code")
+    >>> check_start(Landscape(u, {}), RegionSpec(start={"A": "1", "X": "2"}))
+    Traceback (most recent call last):
+    ...
+    rato_opt.exceptions.UnitCodeError: RegionSpec.start names 1 unit code(s) the landscape does not have: X (its units are e.g. A, B); give a start plan of the same units (codes are matched exactly, e.g. 'GM0363')
+    """
+    if spec.start is None:
+        return
+    codes = landscape.codes
+    unknown = sorted(set(spec.start) - set(codes))
+    if unknown:
+        raise UnitCodeError(
+            f"RegionSpec.start names {len(unknown)} unit code(s) the landscape does not have: "
+            f"{_listing(unknown)} (its units are e.g. {_listing(codes[:3])}); give a start "
+            "plan of the same units (codes are matched exactly, e.g. 'GM0363')"
+        )
 
 
 class _Context:
@@ -54,6 +105,7 @@ class _Context:
     def __init__(self, landscape: Landscape, spec: RegionSpec, graph: nx.Graph | None):
         if not isinstance(spec, RegionSpec):
             raise ModelError(f"spec must be a RegionSpec, got {type(spec).__name__}")
+        check_start(landscape, spec)
         self.landscape = landscape
         self.spec = spec
         self.codes = landscape.codes
@@ -82,6 +134,7 @@ class _Context:
             b.column: landscape.units[b.column].astype(float) for b in spec.bounds
         }
         self.totals = {c: float(w.sum()) for c, w in self.weights.items()}
+        self._sorted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if graph is None:
             from .graph import graph_from_landscape
 
@@ -115,6 +168,15 @@ class _Context:
             return f"{which} bound {_fmt(value)}"
         return (f"{which} bound {_fmt(value)} ({factor:g} × mean {_fmt(self.totals[bound.column] / k)}"
                 f" with k={k})")
+
+    def capped_sum(self, column: str, cap: float) -> float:
+        """Sum over the units of ``min(weight, cap)``."""
+        if column not in self._sorted:
+            w = np.sort(self.weights[column].to_numpy(dtype=float))
+            self._sorted[column] = (w, np.concatenate([[0.0], np.cumsum(w)]))
+        w, prefix = self._sorted[column]
+        i = int(np.searchsorted(w, cap, side="left"))
+        return float(prefix[i] + cap * (len(w) - i))
 
     def m_range(self, weights: dict[str, float], size: int, k: int, *, exempt: bool = False
                 ) -> tuple[int, int]:
@@ -290,7 +352,7 @@ def _k_reasons(ctx: _Context) -> list[str]:
         details = _total_reasons(ctx, probe) or [f"no whole number of regions fits the totals at k={probe}"]
         return [f"{what} cannot work: " + "; ".join(details) + f"; {_range_text(works)}"]
     if len(ctx.components) <= 1:
-        return []
+        return _packing_k_reasons(ctx, what, whole, user_k, islands=False)
     parts = _parts(ctx)
     reasons = []
     for i, (comp, part) in enumerate(zip(ctx.components, parts, strict=True)):
@@ -326,7 +388,95 @@ def _k_reasons(ctx: _Context) -> list[str]:
             f"{sum(r[0] for r in ranges)} and {sum(r[1] for r in ranges)} regions at k={ctx.klo}; "
             f"{_range_text(works)}"
         ]
-    return []
+    return _packing_k_reasons(ctx, what, parts if islands else whole, user_k, islands=islands)
+
+
+def _packing_k_reasons(ctx: _Context, what: str, parts, user_k: range, *, islands: bool
+                       ) -> list[str]:
+    """Reasons why no k of the user's range survives the packing checks (empty: some k does).
+
+    ``parts`` are the parts whose totals checks the candidate values of k passed;
+    with ``islands`` the lower-bound check is skipped (islands are exempt from lower
+    limits).
+    """
+    candidates = _k_set(ctx, parts, user_k)
+    if not candidates or any(not _packing_reasons(ctx, k, lower=not islands)
+                             for k in candidates):
+        return []
+    all_k = _k_set(ctx, parts, range(1, max(ctx.n, 1) + 1))[:_SUGGEST_K]
+    works = [k for k in all_k if not _packing_reasons(ctx, k, lower=not islands)]
+    probe = (candidates[0] if not works
+             else min(candidates, key=lambda k: min(abs(k - w) for w in works)))
+    details = _packing_reasons(ctx, probe, lower=not islands)
+    return [f"{what} cannot work: " + "; ".join(details) + f"; {_range_text(works)}"]
+
+
+def _packing_reasons(ctx: _Context, k: int, *, lower: bool = True) -> list[str]:
+    """Why k regions cannot be formed from indivisible units (ignoring contiguity)."""
+    out = []
+    if lower:
+        for bound in ctx.spec.bounds:
+            lo = ctx.limits(bound, k)[0]
+            if lo is None or lo <= 0:
+                continue
+            capped = ctx.capped_sum(bound.column, lo)
+            if capped < k * lo * (1 - _TOL):
+                reach = math.floor(capped / lo * (1 + _TOL) + 1e-9)
+                out.append(
+                    f"k={k} regions with {ctx.describe(bound, 'lower', k)} on {bound.column} "
+                    f"need {_fmt(k * lo)} in all, but units are indivisible: counting each "
+                    f"unit's {bound.column} only up to the bound (the excess of a heavy unit "
+                    f"helps no other region) gives {_fmt(capped)} of the total "
+                    f"{_fmt(ctx.totals[bound.column])}, enough for at most {reach} region(s) "
+                    "(lower the bound or use fewer regions)"
+                )
+    clique, pairs, uppers = _conflict_clique(ctx, k)
+    if len(clique) > k:
+        out.append(
+            f"k={k} regions are too few: {len(clique)} units ({ctx.group_label(clique)}) "
+            f"pairwise cannot share a region under the upper bounds ({uppers}), e.g. "
+            f"{'; '.join(pairs)}; they need {len(clique)} regions (raise the bounds or use "
+            "more regions)"
+        )
+    return out
+
+
+def _conflict_clique(ctx: _Context, k: int) -> tuple[list[str], list[str], str]:
+    """Units pairwise too heavy to share a region at k regions, found greedily.
+
+    Two units conflict when, for some bounded weight, their sum exceeds its upper
+    limit. Only units above half a limit can conflict, and at most one unit below
+    half of every limit can join, so the search stops at once when those are too few
+    to exceed k. Returns (codes, example pairs, the upper limits as text).
+    """
+    ups = [(b, ctx.limits(b, k)[1]) for b in ctx.spec.bounds if b.upper is not None]
+    ups = [(b, u) for b, u in ups if u is not None and u > 0]
+    if not ups:
+        return [], [], ""
+    weights = np.column_stack([ctx.weights[b.column].to_numpy(dtype=float) for b, _ in ups])
+    limit = np.array([u for _, u in ups]) * (1 + _TOL) + 1e-12
+    score = (weights / limit).max(axis=1)
+    heavy = np.flatnonzero(score > 0.5)
+    if len(heavy) + 1 <= k:
+        return [], [], ""
+    order = list(heavy[np.argsort(-score[heavy], kind="stable")])
+    light = np.flatnonzero(score <= 0.5)
+    order += list(light[np.argsort(-score[light], kind="stable")][:50])
+    clique: list[int] = []
+    for i in order:
+        if score[i] <= 0.5 and clique and score[clique[-1]] <= 0.5:
+            break  # a light unit joined: two light units never conflict
+        if not clique or np.all(np.any(weights[clique] + weights[i] > limit, axis=1)):
+            clique.append(int(i))
+    codes = [ctx.codes[i] for i in clique]
+    pairs = []
+    for a, b in list(zip(clique, clique[1:], strict=False))[:3]:
+        j = int(np.argmax(weights[a] + weights[b] > limit))
+        bound, upper = ups[j]
+        pairs.append(f"{ctx.label(ctx.codes[a])} + {ctx.label(ctx.codes[b])}: {bound.column} "
+                     f"{_fmt(weights[a, j] + weights[b, j])} > {_fmt(upper)}")
+    uppers = ", ".join(f"{ctx.describe(b, 'upper', k)} on {b.column}" for b, _ in ups)
+    return codes, pairs, uppers
 
 
 class _UnionFind:

@@ -63,7 +63,7 @@ def explain(
     >>> explain(m, time_limit=10)
     ['population upper bound 4 must rise to 6 for region containing a (a)']
     """
-    from .solve import _run_cbc, _run_highs
+    from .solver import _run_cbc, _run_highs
 
     em = RegionModel(model.landscape, model.spec, model.graph, formulation="flow", elastic=True)
     kwargs = dict(time_limit=time_limit, threads=threads, msg=False, start=False)

@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import math
 import os
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from .exceptions import ColumnError, DataNotFoundError, InputError, UnitCodeError
+from .exceptions import ColumnError, DataNotFoundError, InputError, RatoOptError, UnitCodeError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .landscape import Landscape
@@ -54,6 +55,7 @@ __all__ = [
     "export_plan",
     "read_plan",
     "atomic_output",
+    "check_output_dir",
     "plan_assignment",
     "region_summary",
     "unit_table",
@@ -64,9 +66,100 @@ FORMATS = ("gpkg", "csv", "xlsx", "geojson")
 
 _CODE_COLUMNS = ("code", "unit", "unit_code", "gemeentecode", "statcode")
 _REGION_COLUMNS = ("region", "region_id", "regio")
+#: What a plan file holds and how to make one, for error messages.
+PLAN_FILE_HINT = (
+    "expected a table with a unit code column (" + "/".join(_CODE_COLUMNS) + ", else the "
+    "first column) and a region column (" + "/".join(_REGION_COLUMNS) + ", else the second), "
+    "one row per unit, such as plan_units.csv written by `rato-opt run SCENARIO.toml --out DIR` "
+    "or by rato_opt.export_plan"
+)
+
+
+# ------------------------------------------------------------------ permissions
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is read by setting and
+    restoring it (``os.umask`` has no read-only form), which is racy only against
+    another thread creating files at that very moment.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def _normal_mode(path: str | os.PathLike[str], *, directory: bool = False) -> None:
+    """Give a file (0666) or directory (0777) made by :mod:`tempfile` the umask's mode.
+
+    :func:`tempfile.mkstemp` creates files 0600 and :func:`tempfile.mkdtemp`
+    directories 0700, whatever the umask: output moved into place from them would
+    be private. This sets the mode an ordinary ``open``/``mkdir`` would have given.
+    """
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
 
 
 # ------------------------------------------------------------------ atomicity
+def check_output_dir(out_dir: str | os.PathLike[str], *, what: str = "output directory"
+                     ) -> Path:
+    """Check that ``out_dir`` can be an output directory, before any work is done.
+
+    It may exist as a directory, or not exist: then every existing ancestor must
+    be a directory and the nearest one writable.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The output directory.
+    what : str, default "output directory"
+        How to call it in the message (e.g. ``"--out"``).
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path.
+
+    Raises
+    ------
+    InputError
+        ``out_dir`` is an existing file, lies under a file, or cannot be created.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = f.write_text("x")
+    >>> check_output_dir(f / "sub")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rato_opt.exceptions.InputError: output directory .../notes.txt/sub cannot be created: .../notes.txt is a file, not a directory; choose a path outside it
+    """
+    out = Path(out_dir).expanduser().absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise InputError(f"{what} {out} is an existing file, not a directory; choose a new "
+                             "or existing directory (the outputs are several files)")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise InputError(f"{what} {out} is not writable; choose another directory")
+        return out
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{what} {out} cannot be created: {parent} is a file, not a "
+                                 "directory; choose a path outside it")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError(f"{what} {out} cannot be created: {parent} is not writable; "
+                                 "choose another directory")
+            break
+    return out
+
+
 @contextlib.contextmanager
 def atomic_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary directory whose files move into ``out_dir`` on success.
@@ -74,7 +167,15 @@ def atomic_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     The temporary directory is created beside ``out_dir`` (same file system, so
     moving is a rename). When the ``with`` block raises, it is removed and
     ``out_dir`` is left exactly as it was. Files already in ``out_dir`` with
-    other names are kept; files with the same names are replaced.
+    other names are kept; files with the same names are replaced. A new
+    ``out_dir`` gets the mode ``mkdir`` would give it (0777 less the umask, e.g.
+    0755), not the private 0700 of a temporary directory.
+
+    Raises
+    ------
+    InputError
+        ``out_dir`` is a file, lies under a file or cannot be created (checked
+        on entry, before the ``with`` block runs; see :func:`check_output_dir`).
 
     Examples
     --------
@@ -93,10 +194,11 @@ def atomic_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     >>> sorted(p.name for p in target.iterdir())
     ['a.txt']
     """
-    out = Path(out_dir).absolute()
+    out = check_output_dir(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
+        _normal_mode(tmp, directory=True)
         yield tmp
         _commit(tmp, out)
     finally:
@@ -331,6 +433,7 @@ def export_plan(
         )
     if not name or any(c in name for c in "/\\"):
         raise InputError(f"name must be a plain file name stem, got {name!r}")
+    check_output_dir(out_dir)
     units = unit_table(plan, landscape)
     regions = _region_frame(plan, landscape, units)
     writers = {
@@ -350,11 +453,12 @@ def export_plan(
 
 # ---------------------------------------------------------------------- reading
 def _pick(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
-          fallback: int, path) -> str:
+          fallback: int, path, all_columns: Sequence[str] | None = None) -> str:
     cols = list(columns)
+    shown = [str(c) for c in (cols if all_columns is None else all_columns)]
     if wanted is not None:
         if wanted not in cols:
-            raise ColumnError(f"{what} column {wanted!r} not in {path}; columns are {cols}")
+            raise ColumnError(f"{what} column {wanted!r} not in {path}; columns are {shown}")
         return wanted
     lower = {c.lower(): c for c in cols}
     for c in candidates:
@@ -363,7 +467,8 @@ def _pick(columns: Sequence[str], wanted: str | None, candidates: Sequence[str],
     if len(cols) > fallback:
         return cols[fallback]
     raise ColumnError(
-        f"cannot find the {what} column in {path}; columns are {cols}; pass {what}=<column>"
+        f"cannot find the {what} column in plan file {path}: its columns are {shown}; "
+        f"{PLAN_FILE_HINT} (or pass {what}=<column> to read_plan)"
     )
 
 
@@ -403,9 +508,49 @@ def read_plan(
     p = Path(path)
     if not p.is_file():
         raise DataNotFoundError(f"plan file not found: {p}")
+    try:
+        table = _read_plan_table(p, layer)
+    except RatoOptError:
+        raise
+    except (ValueError, OSError, csv.Error, KeyError, AttributeError, TypeError) as err:
+        raise InputError(
+            f"plan file {p} cannot be read as a table ({type(err).__name__}: {err}); "
+            f"{PLAN_FILE_HINT}"
+        ) from err
+    if table.empty or len(table.columns) == 0:
+        raise InputError(f"plan file {p} holds no rows (columns found: {list(table.columns)}); "
+                         f"{PLAN_FILE_HINT}")
+    code_col = _pick(table.columns, code, _CODE_COLUMNS, "code", 0, p)
+    region_col = _pick(
+        [c for c in table.columns if c != code_col], region, _REGION_COLUMNS, "region", 0, p,
+        all_columns=table.columns,
+    )
+    codes = table[code_col].astype(str).str.strip()
+    regions = table[region_col].astype(str).str.strip()
+    s = pd.Series(regions.to_numpy(), index=pd.Index(codes.to_numpy(), name="code"), name="region")
+    dup = s.index[s.index.duplicated()]
+    if len(dup):
+        conflicting = [c for c in dup.unique() if s.loc[[c]].nunique() > 1]
+        if conflicting:
+            raise UnitCodeError(
+                f"plan file {p} assigns unit(s) {conflicting[:10]} to several regions"
+            )
+        s = s[~s.index.duplicated()]
+    return s.sort_index()
+
+
+def _read_plan_table(p: Path, layer: str | None) -> pd.DataFrame:
+    """The table of a plan file, as read (geometry dropped)."""
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        table = pd.read_csv(p, dtype=str, sep=None, engine="python")
+        sample = p.read_text(encoding="utf-8-sig")[:65536]
+        if not sample.strip():
+            raise InputError(f"plan file {p} is empty; {PLAN_FILE_HINT}")
+        try:
+            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:  # one column, or no consistent delimiter
+            sep = "\t" if suffix == ".tsv" else ","
+        table = pd.read_csv(p, dtype=str, sep=sep, encoding="utf-8-sig")
     elif suffix in (".xlsx", ".xls"):
         sheets = pd.ExcelFile(p).sheet_names
         sheet = layer or ("units" if "units" in sheets else sheets[0])
@@ -424,19 +569,4 @@ def read_plan(
         elif layer is not None:
             kw["layer"] = layer
         table = pd.DataFrame(gpd.read_file(p, **kw).drop(columns="geometry", errors="ignore"))
-    code_col = _pick(table.columns, code, _CODE_COLUMNS, "code", 0, p)
-    region_col = _pick(
-        [c for c in table.columns if c != code_col], region, _REGION_COLUMNS, "region", 0, p
-    )
-    codes = table[code_col].astype(str).str.strip()
-    regions = table[region_col].astype(str).str.strip()
-    s = pd.Series(regions.to_numpy(), index=pd.Index(codes.to_numpy(), name="code"), name="region")
-    dup = s.index[s.index.duplicated()]
-    if len(dup):
-        conflicting = [c for c in dup.unique() if s.loc[[c]].nunique() > 1]
-        if conflicting:
-            raise UnitCodeError(
-                f"plan file {p} assigns unit(s) {conflicting[:10]} to several regions"
-            )
-        s = s[~s.index.duplicated()]
-    return s.sort_index()
+    return table

@@ -9,6 +9,7 @@ deterministic for a given ``seed``.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 
@@ -464,7 +465,8 @@ def greedy_regions(
     *,
     graph: nx.Graph | None = None,
     seed: int = 0,
-    time_budget: float = 5.0,
+    starts: int = 8,
+    time_budget: float | None = None,
 ) -> pd.Series:
     """A contiguous plan by region growing and local search (a baseline / warm start).
 
@@ -476,9 +478,12 @@ def greedy_regions(
     graph : networkx.Graph, optional
         The unit graph (built from the landscape when omitted).
     seed : int, default 0
-        Seed for the tie-breaking noise; same seed, same plan.
-    time_budget : float, default 5.0
-        Seconds for the local search.
+        Seed for the tie-breaking noise; same seed and ``starts``, same plan.
+    starts : int, default 8
+        Seeded starts (region growing + local search each); the best is kept.
+    time_budget : float, optional
+        Wall-clock cap in seconds. A run cut short by it depends on machine speed;
+        without it the result depends only on the inputs, ``seed`` and ``starts``.
 
     Returns
     -------
@@ -505,7 +510,8 @@ def greedy_regions(
 
     graph = model_graph(landscape, spec, graph=graph)
     model = RegionModel(landscape, spec, graph, formulation="cuts", _light=True)
-    lab = warm_start_labels(model, seed=seed, time_budget=time_budget)
+    lab = warm_start_labels(model, seed=seed, starts=starts,
+                            time_budget=math.inf if time_budget is None else time_budget)
     lab = model.labels_of(dict(zip(model.codes, lab, strict=True)))  # ordered by first unit
     width = len(str(int(lab.max()) + 1))
     return pd.Series([f"H{r + 1:0{width}d}" for r in lab], index=pd.Index(model.codes, name="code"),

@@ -322,17 +322,30 @@ def white_spots(
     return out
 
 
-def coverage_table(landscape: Landscape) -> pd.DataFrame:
+def coverage_table(
+    landscape: Landscape, *, white_spot_layers: Sequence[str] | None = None
+) -> pd.DataFrame:
     """One row per unit: its collaborations per layer and overlap counts.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    white_spot_layers : sequence of str, optional
+        Layers whose gaps make a witte vlek (the ``white_spot`` column); all
+        layers by default. The column then agrees with
+        ``white_spots(landscape, layers=white_spot_layers)``.
 
     Returns
     -------
     DataFrame
         Indexed by unit code (every unit exactly once), columns ``name``,
         per layer ``<layer>`` (collaboration ids, ``;``-separated, empty for
-        none) and ``n_<layer>`` (count), plus ``n_layers`` and
-        ``white_spot`` (covered by no layer).
+        none) and ``n_<layer>`` (count), plus ``n_layers`` (layers covering the
+        unit) and ``white_spot`` (covered by none of ``white_spot_layers``).
     """
+    spot_layers = list(landscape.layers) if white_spot_layers is None else list(
+        white_spot_layers)
+    _check_layer_names(landscape, spot_layers)
     codes = landscape.codes
     out = pd.DataFrame({"name": landscape.units["name"]}, index=codes)
     for name, layer in landscape.layers.items():
@@ -342,6 +355,7 @@ def coverage_table(landscape: Landscape) -> pd.DataFrame:
         out[f"n_{name}"] = layer.count(codes).reindex(codes).to_numpy()
     n_cols = [f"n_{n}" for n in landscape.layers]
     out["n_layers"] = (out[n_cols] > 0).sum(axis=1).astype(int) if n_cols else 0
-    out["white_spot"] = out["n_layers"] == 0
+    spot_cols = [f"n_{n}" for n in spot_layers]
+    out["white_spot"] = (out[spot_cols] == 0).all(axis=1) if spot_cols else True
     out = out.rename_axis("code")
     return out

@@ -3,7 +3,7 @@
 :func:`build_model` turns a :class:`~rato_opt.landscape.Landscape` and a
 :class:`RegionSpec` into a :class:`RegionModel`: a PuLP problem with readable
 variable and constraint names, plus the bookkeeping needed to read an assignment back,
-set a warm start and add contiguity cuts. Solving is :func:`rato_opt.solve.solve`.
+set a warm start and add contiguity cuts. Solving is :func:`rato_opt.solver.solve`.
 
 The spec dataclasses live in :mod:`rato_opt.spec` and are re-exported here.
 """
@@ -219,7 +219,7 @@ class RegionModel:
     region :math:`r` found disconnected in a solution, minimal vertex-separator cuts
     :math:`x_{ir'} + x_{jr'} - 1 \le \sum_{v\in C} x_{vr'}` for all labels :math:`r'`
     (:math:`C` separates :math:`i` from :math:`j` in :math:`G`), then re-solves
-    (:func:`rato_opt.solve.solve` runs the loop).
+    (:func:`rato_opt.solver.solve` runs the loop).
 
     Objective (all terms as defined in :mod:`rato_opt.metrics`). For a collaboration
     :math:`c` with members :math:`M_c` and weights :math:`w_i`:
@@ -283,7 +283,7 @@ class RegionModel:
     collaboration evenly, so the split terms relax to about 0), which is why bounds
     stay near 0 beyond toy sizes. ``"flow"`` is the default: one solve, exact
     contiguity by construction (needed by the window search in
-    :func:`rato_opt.solve.solve`), and results at least as good as the cut loop in
+    :func:`rato_opt.solver.solve`), and results at least as good as the cut loop in
     these runs.
     """
 

@@ -371,6 +371,9 @@ def _write_atomic(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
     try:
+        from .export import _normal_mode
+
+        _normal_mode(tmp)  # mkstemp makes 0600; give the umask's mode (e.g. 0644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh)
         os.replace(tmp, path)

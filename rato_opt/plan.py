@@ -49,9 +49,11 @@ __all__ = [
     "island_regions",
 ]
 
-#: Plan statuses: solved to proven optimality, feasible (time limit, gap), proven
-#: infeasible, not solved (no solution found), or scored (not solved, just measured).
-STATUSES = ("optimal", "feasible", "infeasible", "not_solved", "scored")
+#: Plan statuses: solved to proven optimality, feasible (a verified plan, optimality not
+#: proven: work budget or time limit reached, gap given), interrupted (Ctrl-C: the best
+#: verified plan so far, if any), proven infeasible, not solved (no plan passed
+#: verification; ``explanation`` says why), or scored (not solved, just measured).
+STATUSES = ("optimal", "feasible", "interrupted", "infeasible", "not_solved", "scored")
 
 #: Columns of the region table after the weight columns are inserted at ``"<weights>"``.
 REGION_COLUMNS = (
@@ -654,6 +656,17 @@ def _json_number(x: Any) -> Any:
     return None if not math.isfinite(x) else x
 
 
+def _json_tree(value: Any) -> Any:
+    """Nested dicts / lists with JSON-ready leaves (see :func:`_json_number`)."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_tree(v) for v in value]
+    if value is None or isinstance(value, str):
+        return value
+    return _json_number(value)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Plan:
     """A region plan: assignment, region table, objective terms, status and verification.
@@ -690,7 +703,16 @@ class Plan:
     verification : Verification
         Result of :func:`verify_plan`.
     explanation : tuple of str
-        Why the problem is infeasible (pre-check or elastic re-solve), if it is.
+        Why the problem is infeasible (pre-check or elastic re-solve), or why no plan
+        was found or optimality was not claimed.
+    run : mapping
+        How the plan was made (solvers): ``seed``, ``budget`` (see
+        :class:`rato_opt.spec.Budget`), ``time_limit``, ``deterministic`` (False when a
+        wall-clock limit cut a stage short, or a stage was budgeted in seconds),
+        ``stopped_by`` (``"optimal"``, ``"work_budget"``, ``"time_limit"``,
+        ``"interrupted"``, ``"infeasible"``, ``"solver_failed"``), ``stages`` (what each
+        stage contributed), ``claims_rejected`` (solver claims that did not survive
+        checking) and ``versions`` (library and solver versions). Empty for scored plans.
     """
 
     assignment: pd.Series
@@ -705,11 +727,13 @@ class Plan:
     solver: str | None
     verification: Verification
     explanation: tuple[str, ...] = ()
+    run: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ModelError(f"Plan.status must be one of {STATUSES}, got {self.status!r}")
         object.__setattr__(self, "explanation", tuple(self.explanation))
+        object.__setattr__(self, "run", dict(self.run or {}))
 
     @property
     def n_regions(self) -> int:
@@ -746,6 +770,7 @@ class Plan:
             "problems": list(self.verification.problems),
             "terms": {k: _json_number(v) for k, v in self.terms.items()},
             "explanation": list(self.explanation),
+            "run": _json_tree(self.run),
         }
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
@@ -767,6 +792,7 @@ class Plan:
         solver: str | None = None,
         explanation: Sequence[str] = (),
         relabel: bool = True,
+        run: Mapping[str, Any] | None = None,
     ) -> Plan:
         """Build a plan from an assignment, computing regions, terms and verification.
 
@@ -794,6 +820,8 @@ class Plan:
             Infeasibility explanation.
         relabel : bool, default True
             Relabel regions with :func:`canonical_regions` (``R01`` ...).
+        run : mapping, optional
+            How the plan was made (see the class attributes).
 
         Returns
         -------
@@ -845,6 +873,7 @@ class Plan:
             solver=solver,
             verification=verification,
             explanation=tuple(explanation),
+            run=dict(run or {}),
         )
 
 

@@ -1699,7 +1699,8 @@ def save_figure(
     Every format is first written to a temporary file in the target directory; only when
     all have been written are they moved into place with :func:`os.replace`. A failure
     leaves no half-written file (and no temporary file) behind. PDFs embed TrueType fonts
-    (editable text), the bounding box is tight.
+    (editable text), the bounding box is tight. Files get the mode an ordinary ``open``
+    gives them (0666 less the umask, e.g. 0644), not the private 0600 of a temporary file.
 
     Parameters
     ----------
@@ -1733,6 +1734,8 @@ def save_figure(
     """
     import matplotlib
 
+    from .export import _normal_mode
+
     figure = fig.figure if hasattr(fig, "get_figure") and not hasattr(fig, "savefig") else fig
     if not hasattr(figure, "savefig"):
         raise InputError(f"expected a matplotlib Figure or Axes, got {type(fig).__name__}")
@@ -1756,6 +1759,7 @@ def save_figure(
                                            dir=final.parent)
                 os.close(fd)
                 temps.append(tmp)
+                _normal_mode(tmp)  # mkstemp makes 0600; give the umask's mode (e.g. 0644)
                 figure.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
                                pad_inches=0.05, transparent=transparent)
         for tmp, final in zip(temps, finals, strict=True):

@@ -8,7 +8,7 @@ objective is Hess's moment of inertia (weight × squared distance to the centre)
 whose LP relaxation is tight, so the model finds *feasible, balanced* plans
 quickly even when the bounds are tight.
 
-rato_opt uses it as a warm start for :func:`rato_opt.solve.solve` when the
+rato_opt uses it as a warm start for :func:`rato_opt.solver.solve` when the
 region-growing heuristic finds no plan within the bounds, and the benchmarks use
 it as the "naive formulation" baseline.
 
@@ -218,7 +218,7 @@ def build_pmedian(
 
 def solve_pmedian(
     model: PMedianModel, *, time_limit: float | None = 60.0, threads: int | None = None,
-    msg: bool = False,
+    msg: bool = False, nodes: int | None = None, seed: int = 0,
 ) -> tuple[pd.Series | None, str]:
     """Solve a p-median model with HiGHS and read its plan.
 
@@ -229,10 +229,19 @@ def solve_pmedian(
         ``"optimal"`` (proven for the model's own objective), ``"feasible"``,
         ``"infeasible"`` or ``"not_solved"``.
     """
+    import contextlib
+
     import pulp
 
-    solver = pulp.HiGHS(msg=msg, timeLimit=time_limit, threads=threads)
-    status = model.problem.solve(solver)
+    from .runtime import native_output_to_stderr, quiet_highs
+
+    params = {"random_seed": int(seed)}
+    if nodes is not None:
+        params["mip_max_nodes"] = int(nodes)
+    solver = pulp.HiGHS(msg=msg, timeLimit=time_limit, threads=threads, **params)
+    quiet_highs()
+    with native_output_to_stderr() if msg else contextlib.nullcontext():
+        status = model.problem.solve(solver)
     sol = model.problem.sol_status
     if status == pulp.LpStatusInfeasible:
         return None, "infeasible"
@@ -257,6 +266,8 @@ def pmedian_regions(
     candidates: int | None = 30,
     time_limit: float | None = 30.0,
     threads: int | None = None,
+    nodes: int | None = None,
+    seed: int = 0,
 ) -> pd.Series | None:
     """A balanced, contiguous plan from the p-median model, or None.
 
@@ -276,5 +287,6 @@ def pmedian_regions(
     t0 = time.perf_counter()
     model = build_pmedian(landscape, spec, graph=graph, candidates=candidates)
     remaining = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - t0))
-    plan, _ = solve_pmedian(model, time_limit=remaining, threads=threads)
+    plan, _ = solve_pmedian(model, time_limit=remaining, threads=threads, nodes=nodes,
+                            seed=seed)
     return plan

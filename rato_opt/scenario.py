@@ -34,10 +34,13 @@ Relative paths are relative to the directory of the TOML file.
     # code = "code"                   #   ... their code column
     # name = "naam"                   #   ... and name column
     # layer = "gemeenten"             #   ... and layer within a GeoPackage
+    # crs = "EPSG:28992"              #   ... CRS of its coordinates, when the file declares
+    #                                 #   none (a GeoJSON without "crs" is read as EPSG:4326)
     # [[data.weights]]                # files: weight tables joined by code
     # path = "population.csv"
     # on = "code"
     # columns = ["population"]
+    # extra = "raise"                 #   codes that are not units: "raise" | "ignore"
     # [[data.layer_tables]]           # files: collaboration layers
     # name = "sop"                    #   CSV with one row per (unit, collaboration)
     # path = "sop.csv"                #   or polygons (.gpkg, .geojson, ...)
@@ -80,7 +83,7 @@ Relative paths are relative to the directory of the TOML file.
 
     [solver]
     solver = "highs"                  # "highs" | "cbc"
-    time_limit = 60.0                 # seconds; 0 means no limit
+    time_limit = 60.0                 # seconds (> 0); 0 means no limit
     # threads = 2
     warm_start = true
     msg = false
@@ -282,6 +285,7 @@ class WeightTable:
     on: str = "code"
     columns: tuple[str, ...] | None = None
     fill: float | None = None
+    extra: str = "raise"
 
     @classmethod
     def _parse(cls, raw, p):
@@ -292,6 +296,7 @@ class WeightTable:
             on=_str(raw.get("on", "code"), f"{p}.on"),
             columns=_str_list(raw.get("columns"), f"{p}.columns", nullable=True),
             fill=_float(raw.get("fill"), f"{p}.fill", nullable=True),
+            extra=_str(raw.get("extra", "raise"), f"{p}.extra", choices=("raise", "ignore")),
         )
 
 
@@ -311,6 +316,7 @@ class LayerTable:
     share: str | None = None
     min_share: float = 0.5
     kind: str | None = None
+    crs: str | None = None
 
     @classmethod
     def _parse(cls, raw, p):
@@ -330,7 +336,24 @@ class LayerTable:
                 raw.get("min_share", 0.5), f"{p}.min_share", maximum=1.0, strict=True
             ),
             kind=_str(raw.get("kind"), f"{p}.kind", nullable=True),
+            crs=_crs(raw.get("crs"), f"{p}.crs"),
         )
+
+
+def _crs(v, path):
+    """A CRS string (e.g. "EPSG:28992") that pyproj understands, or None."""
+    if v is None:
+        return None
+    _str(v, path)
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
+
+    try:
+        CRS.from_user_input(v)
+    except ProjCRSError:
+        raise _fail(path, v, "a CRS such as \"EPSG:28992\" (RD New) or \"EPSG:4326\" "
+                             "(longitude/latitude)") from None
+    return v
 
 
 @dataclass(frozen=True)
@@ -345,6 +368,7 @@ class DataSource:
     code: str = "code"
     name: str | None = None
     layer: str | None = None
+    crs: str | None = None
     weights: tuple[WeightTable, ...] = ()
     layer_tables: tuple[LayerTable, ...] = ()
 
@@ -354,6 +378,9 @@ class DataSource:
         units = _path(raw.get("units"), f"{p}.units")
         if source == "files" and units is None:
             raise _fail(f"{p}.units", None, "the unit file (data.source = 'files' needs it)")
+        if source != "files" and raw.get("crs") is not None:
+            raise _fail(f"{p}.crs", raw["crs"], "nothing unless data.source = 'files' (the "
+                                                "CRS of the unit file)")
         weights = raw.get("weights", [])
         layer_tables = raw.get("layer_tables", [])
         for key, value in (("weights", weights), ("layer_tables", layer_tables)):
@@ -368,6 +395,7 @@ class DataSource:
             code=_str(raw.get("code", "code"), f"{p}.code"),
             name=_str(raw.get("name"), f"{p}.name", nullable=True),
             layer=_str(raw.get("layer"), f"{p}.layer", nullable=True),
+            crs=_crs(raw.get("crs"), f"{p}.crs"),
             weights=tuple(
                 _section(WeightTable, w, f"{p}.weights[{i}]") for i, w in enumerate(weights)
             ),
@@ -507,7 +535,7 @@ class LockSpec:
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """How to solve (``[solver]``); passed to :func:`rato_opt.solve.solve`."""
+    """How to solve (``[solver]``); passed to :func:`rato_opt.solver.solve`."""
 
     solver: str = "highs"
     time_limit: float | None = 60.0
@@ -518,6 +546,9 @@ class SolverSettings:
     @classmethod
     def _parse(cls, raw, p):
         tl = raw.get("time_limit", 60.0)
+        if tl is not None and not (_is_num(tl) and math.isfinite(tl) and tl >= 0):
+            raise _fail(f"{p}.time_limit", tl,
+                        "a number of seconds >= 0: > 0 for a limit (e.g. 60), 0 for no limit")
         tl = _float(tl, f"{p}.time_limit", nullable=True)
         return cls(
             solver=_str(raw.get("solver", "highs"), f"{p}.solver", choices=SOLVERS),
@@ -528,7 +559,7 @@ class SolverSettings:
         )
 
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`rato_opt.solve.solve`."""
+        """Keyword arguments for :func:`rato_opt.solver.solve`."""
         return {
             "solver": self.solver,
             "time_limit": self.time_limit,
@@ -939,6 +970,8 @@ class Scenario:
                 stay_close=o.stay_close,
             )
             start = self.start_plan(landscape)
+            if start is not None and landscape is not None:
+                self._check_start(start, landscape)
             return RegionSpec(
                 k=self.k,
                 k_min=self.k_min,
@@ -962,8 +995,23 @@ class Scenario:
         except RatoOptError as err:
             raise ScenarioError(f"scenario {self.name!r}: {err}") from err
 
+    def _check_start(self, start, landscape: Landscape) -> None:
+        """Raise when the start plan names units the landscape lacks."""
+        from .units import _listing
+
+        unknown = start.index.difference(landscape.codes)
+        if len(unknown):
+            where = (f"the start plan {self.resolve(self.start)}" if self.start is not None
+                     else f"the start layer {self.start_layer!r}")
+            raise ScenarioError(
+                f"scenario field 'start': {where} names {len(unknown)} unit code(s) the data "
+                f"do not have: {_listing(sorted(unknown))} (the data's units are e.g. "
+                f"{_listing(landscape.codes[:3])}); use a plan of the same units, e.g. "
+                "plan_units.csv written by `rato-opt run` on this data"
+            )
+
     def solve_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`rato_opt.solve.solve` / ``propose_regions``."""
+        """Keyword arguments for :func:`rato_opt.solver.solve` / ``propose_regions``."""
         return self.solver.kwargs()
 
 
@@ -1106,6 +1154,15 @@ def _resolve_extends(raw: dict, base: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(ext, str) or not ext:
         raise _fail("extends", ext, "the path of a parent scenario TOML file")
     parent = (base / os.path.expanduser(ext)).resolve()
+    if not parent.is_file():
+        child = (f"scenario file {chain[-1]}" if chain
+                 else f"the scenario (given as a dict, base directory {base})")
+        what = "is a directory, not a file" if parent.is_dir() else "was not found"
+        raise ScenarioError(
+            f"{child} has extends = {ext!r}, but the parent scenario {parent} {what}; "
+            f"relative paths in extends are resolved against the directory of the extending "
+            f"file ({base}); fix the path or create the parent scenario"
+        )
     if parent in chain:
         cycle = " -> ".join(str(p.name) for p in (*chain, parent))
         raise ScenarioError(
@@ -1211,13 +1268,18 @@ def _load_files(data: DataSource, base_dir: str | None) -> Landscape:
 
     units = read_units(
         _resolve(data.units, base_dir), code=data.code, name=data.name, layer=data.layer,
-        weights=None,
+        weights=None, source_crs=data.crs,
     )
     for w in data.weights:
-        table = _read_table(_resolve(w.path, base_dir))
+        path = _resolve(w.path, base_dir)
+        table = _read_table(path)
         if w.on in table.columns:
             table[w.on] = table[w.on].astype(str)
-        units = join_weights(units, table, on=w.on, columns=w.columns, fill=w.fill)
+        try:
+            units = join_weights(units, table, on=w.on, columns=w.columns, fill=w.fill,
+                                 extra=w.extra)
+        except RatoOptError as err:
+            raise type(err)(f"weight table {path}: {err}") from err
     layers = []
     for t in data.layer_tables:
         path = _resolve(t.path, base_dir)
@@ -1231,7 +1293,21 @@ def _load_files(data: DataSource, base_dir: str | None) -> Landscape:
                 )
             )
         else:
-            polys = gpd.read_file(path).to_crs(units.crs)
+            from .units import check_coordinates
+
+            polys = gpd.read_file(path)
+            if t.crs is not None:
+                polys = polys.set_crs(t.crs, allow_override=True)
+            elif polys.crs is None:
+                raise ScenarioError(
+                    f"layer file {path} ({t.name!r}) has no CRS; set crs = \"EPSG:28992\" (or "
+                    "the CRS its coordinates are in) in its [[data.layer_tables]] entry, or "
+                    "write the file with its CRS"
+                )
+            check_coordinates(polys, what=f"the polygons of layer file {path}",
+                              fix="set crs = \"<the CRS they are in>\" in its "
+                                  "[[data.layer_tables]] entry, or write the file with its CRS")
+            polys = polys.to_crs(units.crs)
             layers.append(
                 Layer.from_polygons(
                     t.name, polys, units, id_column=t.collaboration,

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from .exceptions import ModelError
 
-__all__ = ["TERMS", "Bound", "Objective", "Locks", "RegionSpec"]
+__all__ = ["TERMS", "Bound", "Objective", "Locks", "RegionSpec", "Budget"]
 
 #: Names of the objective terms, in reporting order (each is also a weight of
 #: :class:`Objective`).
@@ -410,3 +410,96 @@ class RegionSpec:
     def replace(self, **changes: Any) -> RegionSpec:
         """Return a copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+def _count_or_none(value: Any, what: str, *, minimum: int = 0) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ModelError(f"{what} must be a whole number or None, got {value!r}")
+    if value < minimum:
+        raise ModelError(f"{what} must be at least {minimum}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much work a solve may do, counted in work rather than seconds.
+
+    Every stage of :func:`rato_opt.solver.solve` is budgeted here, so the same
+    landscape, spec, seed and budget give the same plan on any machine and under any
+    load. A wall-clock ``time_limit`` stays available as a cap; a plan whose run hit it
+    says so (``plan.run["stopped_by"] == "time_limit"``, ``deterministic`` False).
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed of every random choice (heuristic starts, annealing moves, solver seeds).
+    starts : int or None, default 8
+        Seeded starts of the region-growing heuristic (each followed by local search).
+    anneal_moves : int or None, default 300
+        Annealing moves per unit in each round.
+    anneal_rounds : int or None, default 3
+        Annealing rounds, each from the best plan so far (0 switches annealing off).
+    nodes : int or None, default 1000
+        Branch-and-bound nodes of the integer program (HiGHS ``mip_max_nodes``, CBC
+        ``maxNodes``); 0 skips the integer program.
+    pmedian_nodes : int or None, default 200
+        Nodes of the p-median warm start used under tight bounds.
+    exact_max_binaries : int or None, default 2000
+        The integer program runs only on models with at most this many binary
+        variables (None: any size). A node limit does not bound the root node: on the
+        embedded default at k = 12 (about 4,400 binaries) HiGHS 1.16 spent 300 s and
+        90,166 simplex iterations on the root LP alone without finishing it, so larger
+        models get the heuristic and annealing stages only, reproducibly.
+
+    ``None`` for a field means "as much as the time limit allows" and makes the run
+    depend on the clock; :meth:`wall_clock` gives that mode for every field (used by
+    benchmarks that compare methods at equal wall time).
+
+    Examples
+    --------
+    >>> Budget().deterministic
+    True
+    >>> Budget.wall_clock().deterministic
+    False
+    >>> Budget(nodes=-1)
+    Traceback (most recent call last):
+    ...
+    rato_opt.exceptions.ModelError: Budget.nodes must be at least 0, got -1
+    """
+
+    seed: int = 0
+    starts: int | None = 8
+    anneal_moves: int | None = 300
+    anneal_rounds: int | None = 3
+    nodes: int | None = 1000
+    pmedian_nodes: int | None = 200
+    exact_max_binaries: int | None = 2000
+
+    def __post_init__(self) -> None:
+        seed = _count_or_none(self.seed, "Budget.seed")
+        if seed is None:
+            raise ModelError("Budget.seed must be a whole number >= 0, got None")
+        object.__setattr__(self, "seed", seed)
+        object.__setattr__(self, "starts", _count_or_none(self.starts, "Budget.starts",
+                                                          minimum=1))
+        for name in ("anneal_moves", "anneal_rounds", "nodes", "pmedian_nodes",
+                     "exact_max_binaries"):
+            object.__setattr__(self, name, _count_or_none(getattr(self, name), f"Budget.{name}"))
+
+    @classmethod
+    def wall_clock(cls, seed: int = 0) -> Budget:
+        """Every stage runs until its share of the time limit is used (not reproducible)."""
+        return cls(seed=seed, starts=None, anneal_moves=None, anneal_rounds=None, nodes=None,
+                   pmedian_nodes=None, exact_max_binaries=None)
+
+    @property
+    def deterministic(self) -> bool:
+        """True when every stage is bounded by work, not by the clock."""
+        return None not in (self.starts, self.anneal_moves, self.anneal_rounds, self.nodes,
+                            self.pmedian_nodes)
+
+    def as_dict(self) -> dict[str, int | None]:
+        """The fields as a plain dict (for ``summary.json`` and exports)."""
+        return dataclasses.asdict(self)

@@ -28,7 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import InputError
-from .export import FORMATS, _jsonable, atomic_output, export_plan, read_plan
+from .export import (
+    _CODE_COLUMNS,
+    _REGION_COLUMNS,
+    FORMATS,
+    PLAN_FILE_HINT,
+    _jsonable,
+    _pick,
+    _read_plan_table,
+    atomic_output,
+    check_output_dir,
+    export_plan,
+    read_plan,
+)
 from .scenario import Scenario, _absolutise, dumps_toml
 
 __all__ = ["run_scenario", "run_scenario_file", "compare_plan_files", "MAP_FORMATS"]
@@ -93,11 +105,11 @@ def run_scenario(
         solved) writes only ``summary.json`` and ``scenario.toml``.
     """
     from .plan import verify_plan
-    from .solve import propose_regions
+    from .solver import propose_regions
 
     if not isinstance(scenario, Scenario):
         raise InputError(f"run_scenario needs a Scenario, got {type(scenario).__name__}")
-    out = Path(out_dir).absolute()
+    out = check_output_dir(out_dir)
     land = scenario.load_landscape()
     spec = scenario.to_spec(land)
     graph = scenario.build_graph(land)
@@ -172,6 +184,7 @@ def run_scenario_file(
     >>> summary["status"], summary["regions"], summary["files"]["map_pdf"]  # doctest: +SKIP
     ('feasible', 12, '.../out/default_k12/map.pdf')
     """
+    check_output_dir(out_dir)
     return run_scenario(Scenario.from_toml(path), out_dir, formats=formats, maps=maps)
 
 
@@ -214,6 +227,26 @@ def _unique(names: list[str]) -> list[str]:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def _check_plan_units(plan, path: Path, land, scenario: Scenario) -> None:
+    """Raise when a plan file shares no unit code with the landscape (not a plan of it)."""
+    if plan.index.isin(land.codes).any():
+        return  # partial mismatches are named unit by unit by compare_plans
+    from .units import _listing
+
+    columns = [str(c) for c in _read_plan_table(path, None).columns]
+    code_col = _pick(columns, None, _CODE_COLUMNS, "code", 0, path)
+    region_col = _pick([c for c in columns if c != code_col], None, _REGION_COLUMNS,
+                       "region", 0, path)
+    raise InputError(
+        f"plan file {path} is not a plan of the units of scenario {scenario.name!r} "
+        f"({land.name}): its columns are {columns}; read as unit codes, column {code_col!r} "
+        f"holds {len(plan)} code(s) ({_listing(plan.index, 3)}), none of them a unit code "
+        f"(units are e.g. {_listing(land.codes[:3])}), and column {region_col!r} was read as "
+        f"the regions; {PLAN_FILE_HINT}. For a plan of another map, compare it with the "
+        "scenario it was made with (the scenario.toml beside the first plan is used)"
+    )
 
 
 def compare_plan_files(
@@ -264,11 +297,13 @@ def compare_plan_files(
 
     if not paths:
         raise InputError("compare_plan_files needs at least one plan file")
+    out = check_output_dir(out_dir)
     files_in = [_plan_path(Path(p)) for p in paths]
     if names is None:
         names = _unique([_plan_name(p) for p in files_in])
     elif len(names) != len(files_in):
         raise InputError(f"got {len(names)} names for {len(files_in)} plans")
+    plans = {n: read_plan(p) for n, p in zip(names, files_in, strict=True)}
     if scenario is None:
         beside = files_in[0].parent / "scenario.toml"
         scenario = Scenario.from_toml(beside) if beside.is_file() else Scenario(name="default")
@@ -278,10 +313,10 @@ def compare_plan_files(
     # Plans of a what-if comparison differ in their number of regions by design:
     # score objective, bounds and locks, not k.
     spec = scenario.to_spec(land).replace(k=None, k_min=None, k_max=None)
+    for plan, path in zip(plans.values(), files_in, strict=True):
+        _check_plan_units(plan, path, land, scenario)
     graph = scenario.build_graph(land)
-    plans = {n: read_plan(p) for n, p in zip(names, files_in, strict=True)}
     comparison = compare_plans(land, plans, spec=spec, graph=graph)
-    out = Path(out_dir).absolute()
     files: dict[str, str] = {}
     with atomic_output(out) as tmp:
         comparison.side_by_side().to_csv(tmp / "metrics.csv")

@@ -76,7 +76,7 @@ def test_naive_model_finds_the_known_contiguous_pmedian_optimum():
     assert tied[0][0] == pytest.approx(0.6) and tied[1][0] > 0.6 + 1e-9
     model = bl.build_naive(land, spec, graph=graph)
     assert model.size == bl.naive_size(graph, 6, bound_rows=bl.bound_rows(land.units, spec))
-    res = bl.solve_naive(model, solver="highs", time_limit=30)
+    res = bl.solve_naive(model, solver="highs", time_limit=None)
     assert res.status == "optimal"
     assert res.own_objective == pytest.approx(0.6)
     a = res.assignment
@@ -90,7 +90,7 @@ def test_naive_model_with_bounds_and_candidate_lists():
     # k = 3, population 2..12 per region: the optimum {r0c0,r0c1} (6), {r0c2,r1c2} (8),
     # {r1c0,r1c1} (11) has moment of inertia (1 + 3 + 5) / 25 = 0.36
     spec = RegionSpec(k=3, bounds=(Bound("population", lower=2, upper=12),))
-    res = bl.solve_naive(bl.build_naive(land, spec, graph=graph, candidates=4), time_limit=30)
+    res = bl.solve_naive(bl.build_naive(land, spec, graph=graph, candidates=4), time_limit=None)
     assert res.status == "optimal"
     assert res.own_objective == pytest.approx(0.36)
     totals = land.units["population"].groupby(res.assignment).sum()
@@ -102,7 +102,7 @@ def test_naive_model_reports_infeasible_bounds():
     land, graph = _river_grid()
     # every connected 2-split of the river grid has a part of 17 or more people
     spec = RegionSpec(k=2, bounds=(Bound("population", upper=16),))
-    res = bl.solve_naive(bl.build_naive(land, spec, graph=graph), time_limit=30)
+    res = bl.solve_naive(bl.build_naive(land, spec, graph=graph), time_limit=None)
     assert res.status == "infeasible"
     assert res.assignment is None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -44,6 +45,23 @@ def test_demo_json_matches_tables(demo_run):
     assert summary["status"] in ("optimal", "feasible")
     if summary["status"] == "optimal":
         assert summary["gap"] is None or summary["gap"] <= 1e-4
+
+
+def test_demo_one_white_spot_number(demo_run):
+    out, summary = demo_run
+    spots = pd.read_csv(out / "white_spots.csv", index_col="code")
+    assert summary["white_spot_layers"] == ["rap_po", "rap_vo", "sop"]
+    assert summary["white_spots"] == len(spots) > 0
+    assert "white_spots_rap_sop" not in summary
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["white_spots"] == summary["white_spots"]
+
+
+def test_demo_files_respect_the_umask(demo_run):
+    out, _ = demo_run
+    mask = os.umask(0)
+    os.umask(mask)
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o666 & ~mask}
 
 
 def test_demo_writes_maps(demo_run):

@@ -11,7 +11,7 @@ from test_scenario import write_grid_files
 
 from rato_opt.exceptions import InputError
 from rato_opt.scenario import Scenario
-from rato_opt.sweep import SweepResult, expand_variants, run_variant, sweep
+from rato_opt.sweeps import SweepResult, expand_variants, run_variant, sweep
 
 VARIANTS = {
     "k2": {"k": 2},

@@ -70,7 +70,7 @@ def run_variant(scenario: Scenario) -> VariantResult:
     """
     start = time.perf_counter()
     try:
-        from .solve import propose_regions
+        from .solver import propose_regions
 
         land = scenario.load_landscape()
         spec = scenario.to_spec(land)
