@@ -69,6 +69,10 @@ def _progress_recorder(t0: float, events: list[dict]):
 def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") -> dict:
     from rato_opt.model import build_model
     from rato_opt.solver import LARGE_MODEL, propose_regions, solve
+    from rato_opt.spec import Budget
+
+    # methods are compared at equal wall time: every stage of ours runs on the clock
+    clock = Budget.wall_clock()
 
     t0 = time.perf_counter()
     events: list[dict] = []
@@ -76,7 +80,7 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
     if solver == "highs" and sum(min(i + 1, k) for i in range(inst.n_units)) > LARGE_MODEL:
         # what a user gets from propose_regions: the verified heuristic plan, no MILP
         plan = propose_regions(inst.landscape, inst.spec, graph=graph, solver="highs",
-                               time_limit=inst.time_limit, threads=THREADS,
+                               time_limit=inst.time_limit, threads=THREADS, budget=clock,
                                progress=_progress_recorder(t0, events))
         return _ours_record(inst, plan, events, t0, model=None, build_s=0.0, log_text="",
                             bound_note="; propose_regions: above LARGE_MODEL, heuristic plan",
@@ -90,9 +94,9 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
         # rato_opt reads CBC's log while it runs (rato_opt.cbclog): same progress stream
         # as HiGHS; msg=True only to keep the log tail in the record
         buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
+        with contextlib.redirect_stderr(buf):  # rato_opt writes solver logs to stderr
             plan = solve(model, solver="cbc", time_limit=remaining, threads=THREADS, msg=True,
-                         progress=_progress_recorder(t0, events))
+                         budget=clock, progress=_progress_recorder(t0, events))
         log_text = buf.getvalue()
         how = ("first progress callback with an incumbent (warm start and annealing, then "
                "CBC's log read while it runs)")
@@ -102,6 +106,7 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
             solver="highs",
             time_limit=remaining,
             threads=THREADS,
+            budget=clock,
             progress=_progress_recorder(t0, events),
         )
         how = "first progress callback with an incumbent (includes the warm start)"

@@ -1,17 +1,25 @@
 """Command line interface: ``rato-opt demo | run | compare``.
 
-``rato-opt demo [--out DIR] [--json]`` analyses the landscape of the embedded
-default (a seeded synthetic country, no data files needed), proposes regions
-and writes maps (PNG) and tables (CSV) to ``DIR``. With ``--json`` a
-machine-readable summary goes to stdout; its numbers come from the same tables
-that are written.
+``rato-opt demo [--out DIR] [--json] [--seed N] [--time-limit S]`` analyses the
+landscape of the embedded default (a seeded synthetic country, no data files
+needed), proposes regions and writes maps (PNG) and tables (CSV) to ``DIR``. With
+``--json`` a machine-readable summary goes to stdout; its numbers come from the same
+tables that are written.
 
-``rato-opt run SCENARIO.toml --out DIR [--json]`` runs a scenario file.
+``rato-opt run SCENARIO.toml --out DIR [--json] [--seed N]`` runs a scenario file.
 ``rato-opt compare PLAN... --out DIR [--json]`` compares plans.
 
+Runs are reproducible: the solve is budgeted in work (:class:`rato_opt.spec.Budget`;
+a scenario's ``[solver]`` table), so the same input and ``--seed`` (default: 0 for
+the demo, the scenario's ``solver.seed`` for ``run``) give the same plan on any
+machine. ``--time-limit`` (and a scenario's ``solver.time_limit``) is only a
+wall-clock cap; a run that hit it says so. ``summary.json`` and the ``--json``
+output hold the run record under ``"run"``: ``seed``, ``budget``, ``time_limit``,
+``deterministic``, ``stopped_by``, ``versions`` (library and solver versions).
+
 Exit codes: 0 done; 2 bad input (one line on stderr saying what was given, what
-is expected and how to fix it; ``--out`` and ``--time-limit`` are checked before
-any data are loaded); 1 an operating-system error (disk full, permission);
+is expected and how to fix it; ``--out``, ``--time-limit`` and ``--seed`` are
+checked before any data are loaded); 1 an operating-system error (disk full, permission);
 130 interrupted (Ctrl-C): a solve that was interrupted still writes its best
 verified plan so far (status ``"interrupted"``), atomically, and one line on
 stderr says whether a plan was written. With ``--json`` stdout holds the JSON
@@ -85,8 +93,11 @@ def demo_spec(landscape):
 
 
 def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
-         solver: str = "highs") -> dict[str, Any]:
+         solver: str = "highs", seed: int = 0) -> dict[str, Any]:
     """Run the landscape analysis and a region proposal on the embedded default.
+
+    The proposal uses the default work budget (:class:`rato_opt.spec.Budget`), so two
+    runs with the same ``seed`` write the same plan, whatever the machine's load.
 
     Parameters
     ----------
@@ -94,9 +105,12 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
         Output directory for maps (PNG) and tables (CSV); a temporary
         directory when omitted.
     time_limit : float, default 60
-        Solver time limit in seconds.
+        Wall-clock cap on the solve in seconds (the work budget normally ends it
+        well before; a plan that hit the cap says so in ``run``).
     solver : {"highs", "cbc"}
         MILP solver.
+    seed : int, default 0
+        Seed of the solve (heuristic starts, annealing, solver).
 
     Returns
     -------
@@ -105,17 +119,21 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
         witte vlekken: units covered by no collaboration of the layers
         ``white_spot_layers`` (RAP-po, RAP-vo, SO&P); ``white_spots.csv``, the
         ``white_spot`` column of ``coverage.csv``, ``white_spots.png`` and the
-        console use the same definition.
+        console use the same definition. ``run`` is the plan's run record
+        (``seed``, ``budget``, ``time_limit``, ``deterministic``, ``stopped_by``,
+        ``versions`` ...; see :class:`rato_opt.plan.Plan`).
 
     Raises
     ------
     InputError
-        ``time_limit`` is not a number of seconds > 0, or ``out`` cannot be an
-        output directory (checked before any work).
+        ``time_limit`` is not a number of seconds > 0, ``seed`` is not a whole
+        number >= 0, or ``out`` cannot be an output directory (checked before any
+        work).
     """
     from .export import _normal_mode, atomic_output, check_output_dir
 
     _check_time_limit(time_limit, "time_limit")
+    seed = _check_seed(seed, "seed")
     if out is not None:
         check_output_dir(out)
         out_dir = Path(out)
@@ -123,7 +141,7 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
         out_dir = Path(tempfile.mkdtemp(prefix="rato_demo_"))
         _normal_mode(out_dir, directory=True)  # mkdtemp makes 0700; respect the umask
     with atomic_output(out_dir) as tmp:
-        result = _demo_into(tmp, time_limit=time_limit, solver=solver)
+        result = _demo_into(tmp, time_limit=time_limit, solver=solver, seed=seed)
         result["out"] = str(out_dir.absolute())
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_jsonable(result), fh, indent=2)
@@ -141,6 +159,25 @@ def _check_time_limit(value: Any, what: str) -> float:
         raise InputError(f"{what} must be a number of seconds > 0, got {value!r}; "
                          f"e.g. {example}")
     return float(value)
+
+
+def _check_seed(value: Any, what: str) -> int:
+    """Return ``value`` as a seed, or raise unless it is a whole number >= 0.
+
+    Accepts an int or (from the command line) a string of digits.
+    """
+    from .exceptions import InputError
+
+    seed: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seed = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        seed = int(value.strip())
+    if seed is None or seed < 0:
+        example = f"{what} 1" if what.startswith("--") else f"{what}=1"
+        raise InputError(f"{what} must be a whole number >= 0, got {value!r}; e.g. {example} "
+                         "(the same seed gives the same plan)")
+    return seed
 
 
 def _demo_landscape_into(out_dir: Path, land) -> dict[str, Any]:
@@ -196,7 +233,8 @@ def _demo_landscape_into(out_dir: Path, land) -> dict[str, Any]:
     }
 
 
-def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, Any]:
+def _demo_into(out_dir: Path, *, time_limit: float, solver: str, seed: int = 0
+               ) -> dict[str, Any]:
     """Write the demo's tables and maps into ``out_dir``; return the summary."""
     import matplotlib
 
@@ -206,6 +244,7 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, An
     from . import plotting
     from .graph import graph_from_landscape
     from .solver import propose_regions
+    from .spec import Budget
     from .synthetic import load_default
 
     started = time.perf_counter()
@@ -214,7 +253,8 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, An
     landscape_part = _demo_landscape_into(out_dir, land)
 
     spec = demo_spec(land)
-    plan = propose_regions(land, spec, graph=graph, solver=solver, time_limit=time_limit)
+    plan = propose_regions(land, spec, graph=graph, solver=solver, time_limit=time_limit,
+                           budget=Budget(seed=seed))
     plan.assignment.to_frame().to_csv(out_dir / "plan_assignment.csv")
     plan.regions.to_csv(out_dir / "plan_regions.csv")
     if len(plan.assignment):
@@ -237,6 +277,7 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str) -> dict[str, An
             "regions", "status", "objective", "bound", "gap", "seconds", "contiguous",
             "covered_share", "terms")},
         "verified": bool(plan.verification.ok),
+        "run": plan_summary["run"],
         "files": sorted([p.name for p in out_dir.iterdir()] + ["summary.json"]),
         "elapsed": time.perf_counter() - started,
     }
@@ -273,13 +314,19 @@ def _parser() -> argparse.ArgumentParser:
     p_demo = sub.add_parser("demo", help="analyse and propose regions on the embedded default")
     p_demo.add_argument("--out", default=None, help="output directory (default: a temp dir)")
     p_demo.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
-    p_demo.add_argument("--time-limit", type=float, default=DEMO_TIME_LIMIT)
+    p_demo.add_argument("--time-limit", type=float, default=DEMO_TIME_LIMIT,
+                        help=f"wall-clock cap on the solve in seconds (default "
+                             f"{DEMO_TIME_LIMIT:g}); the work budget normally ends it first")
     p_demo.add_argument("--solver", choices=("highs", "cbc"), default="highs")
+    p_demo.add_argument("--seed", default="0", metavar="N",
+                        help="seed of the solve (default 0); same seed, same plan")
 
     p_run = sub.add_parser("run", help="run a scenario file (TOML)")
     p_run.add_argument("scenario", help="scenario TOML file")
     p_run.add_argument("--out", required=True, help="output directory")
     p_run.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    p_run.add_argument("--seed", default=None, metavar="N",
+                       help="seed of the solve, replacing the scenario's solver.seed")
 
     p_cmp = sub.add_parser("compare", help="compare two or more plans")
     p_cmp.add_argument("plans", nargs="+", help="plan files (CSV/GeoPackage/GeoJSON exports)")
@@ -317,17 +364,21 @@ def _main(argv: Sequence[str] | None, state: dict[str, Any]) -> int:
             out = check_output_dir(args.out, what="--out")
         if args.command == "demo":
             _check_time_limit(args.time_limit, "--time-limit")
+        seed = None
+        if getattr(args, "seed", None) is not None:
+            seed = _check_seed(args.seed, "--seed")
     except RatoOptError as err:
         _say(f"error: {err}")
         return 2
     try:
         with _stdout_to_stderr(args.json):
             if args.command == "demo":
-                result = demo(args.out, time_limit=args.time_limit, solver=args.solver)
+                result = demo(args.out, time_limit=args.time_limit, solver=args.solver,
+                              seed=seed)
             elif args.command == "run":
                 from .workflow import run_scenario_file
 
-                result = run_scenario_file(args.scenario, out)
+                result = run_scenario_file(args.scenario, out, seed=seed)
             else:
                 from .workflow import compare_plan_files
 
@@ -395,11 +446,22 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         print(f"proposal: {result['regions']} regions, status {result['status']}{gap}, "
               f"objective {result['objective']:.4f}, {result['seconds']:.1f} s, "
               f"contiguous={result['contiguous']}")
+        _print_run(result.get("run"))
         print(f"written to {result['out']}")
     else:
         for key, value in result.items():
             if not isinstance(value, dict | list):
                 print(f"{key}: {value}")
+        _print_run(result.get("run"))
+
+
+def _print_run(run: Any) -> None:
+    """One line about how the plan was made (seed, reproducible or not, why it stopped)."""
+    if not isinstance(run, dict) or not run:
+        return
+    how = ("reproducible with this seed" if run.get("deterministic")
+           else "NOT reproducible (the time limit cut it short or stages ran on the clock)")
+    print(f"run: seed {run.get('seed')}, stopped by {run.get('stopped_by')}, {how}")
 
 
 if __name__ == "__main__":  # pragma: no cover

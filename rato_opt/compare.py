@@ -233,7 +233,10 @@ class Comparison:
     metrics : DataFrame
         One row per plan: ``n_regions``, ``objective``, ``term.<t>`` and
         ``metric.<m>`` from the scorer, ``verified`` and, for plans given as
-        solver results, ``status``, ``gap`` and ``seconds`` of the solve.
+        solver results, ``status``, ``gap`` and ``seconds`` of the solve; for
+        plans that carry a run record (solver results, and plan files read with
+        :func:`rato_opt.export.read_plan` from an export of one), ``seed`` and
+        ``deterministic``.
     similarity : DataFrame
         One row per pair (``plan_a``, ``plan_b``): ``ari``, ``vi``,
         ``units_moved`` and, per weight column ``w``, ``<w>_moved``.
@@ -333,6 +336,14 @@ class Comparison:
         }
 
 
+def _run_of(plan: Any) -> dict[str, Any]:
+    """The run record of a solved plan, or of a plan file read back with it; else {}."""
+    run = getattr(plan, "run", None)
+    if run is None and isinstance(plan, pd.Series):
+        run = plan.attrs.get("run")
+    return dict(run) if isinstance(run, Mapping) else {}
+
+
 def _plain(v: Any) -> Any:
     if hasattr(v, "item") and callable(v.item):
         v = v.item()
@@ -407,6 +418,10 @@ def compare_plans(
             row["status"] = plan.status
             row["gap"] = plan.gap
             row["seconds"] = plan.seconds
+        run = _run_of(plan)
+        if run:
+            row["seed"] = run.get("seed")
+            row["deterministic"] = run.get("deterministic")
         rows.append(row)
     metrics = pd.DataFrame(rows, index=pd.Index(names, name="plan"))
     weights = landscape.units[list(landscape.weights)]

@@ -56,6 +56,9 @@ __all__ = [
     "read_plan",
     "atomic_output",
     "check_output_dir",
+    "read_run",
+    "run_record",
+    "RUN_KEYS",
     "plan_assignment",
     "region_summary",
     "unit_table",
@@ -334,6 +337,95 @@ def _plan_facts(plan) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in facts.items()}
 
 
+#: Keys of a plan's run record (``plan.run``) that exports keep, in this order: how
+#: the plan was made, enough to make it again (see :class:`rato_opt.spec.Budget`).
+RUN_KEYS = ("seed", "budget", "time_limit", "deterministic", "time_limit_hit", "stopped_by",
+            "clocked_stages", "bound_source", "claims_rejected", "failures", "stages",
+            "versions")
+
+
+def run_record(plan: Any) -> dict[str, Any]:
+    """The run record of a plan as plain JSON values; empty for anything without one.
+
+    ``plan.run`` (see :class:`rato_opt.plan.Plan`) holds the seed, the work budget, the
+    time limit, whether the run was deterministic, what stopped it and the library and
+    solver versions; keys :data:`RUN_KEYS` come first, any others follow.
+
+    Examples
+    --------
+    >>> run_record(pd.Series({"A": "R01"}))
+    {}
+    """
+    run = getattr(plan, "run", None)
+    if not isinstance(run, Mapping) or not run:
+        return {}
+    keys = [k for k in RUN_KEYS if k in run] + [k for k in run if k not in RUN_KEYS]
+    return {str(k): _json_tree(run[k]) for k in keys}
+
+
+def _json_tree(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _json_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_tree(v) for v in value]
+    return _jsonable(value)
+
+
+def _run_rows(run: Mapping[str, Any]) -> pd.DataFrame:
+    """The run record as a key/value table (the ``run`` sheet of Excel and GeoPackage).
+
+    Nested tables become dotted keys (``budget.nodes``, ``versions.highspy``).
+    ``value`` is for reading (lists of scalars joined with "; "), ``value_json`` the
+    exact value as JSON, from which :func:`read_run` rebuilds the record.
+
+    Examples
+    --------
+    >>> _run_rows({"seed": 0, "budget": {"nodes": 50}, "stopped_by": "work_budget"}).values
+    array([['seed', '0', '0'],
+           ['budget.nodes', '50', '50'],
+           ['stopped_by', 'work_budget', '"work_budget"']], dtype=object)
+    """
+    rows: list[tuple[str, str, str]] = []
+
+    def add(key: str, value: Any) -> None:
+        if isinstance(value, Mapping) and value:
+            for k, v in value.items():
+                add(f"{key}.{k}", v)
+            return
+        exact = json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str):
+            shown = value
+        elif isinstance(value, list) and all(
+                v is None or isinstance(v, str | int | float | bool) for v in value):
+            shown = "; ".join(str(v) for v in value)
+        else:
+            shown = exact
+        rows.append((key, shown, exact))
+
+    for key, value in run.items():
+        add(str(key), value)
+    return pd.DataFrame(rows, columns=["key", "value", "value_json"])
+
+
+def _run_from_rows(table: pd.DataFrame, where: Path) -> dict[str, Any]:
+    """Rebuild a run record from the table of :func:`_run_rows`."""
+    if not {"key", "value_json"} <= set(table.columns):
+        raise InputError(f"the run table of {where} has columns {list(table.columns)}; "
+                         "expected key, value and value_json as written by export_plan")
+    run: dict[str, Any] = {}
+    for key, text in zip(table["key"].astype(str), table["value_json"], strict=True):
+        try:
+            value = json.loads(str(text))
+        except ValueError:
+            value = text
+        parts = key.split(".")
+        node = run
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return run
+
+
 def _jsonable(v: Any) -> Any:
     if hasattr(v, "item") and callable(v.item):
         v = v.item()
@@ -349,6 +441,11 @@ def _write_gpkg(tmp: Path, name: str, units, regions, plan) -> dict[str, Path]:
     path = tmp / f"{name}.gpkg"
     units.to_file(path, layer="units", driver="GPKG")
     regions.to_file(path, layer="regions", driver="GPKG", mode="a")
+    run = run_record(plan)
+    if run:  # a table without geometry: how the plan was made
+        import pyogrio
+
+        pyogrio.write_dataframe(_run_rows(run), path, layer="run", driver="GPKG")
     return {"gpkg": path}
 
 
@@ -371,6 +468,9 @@ def _write_xlsx(tmp: Path, name: str, units, regions, plan) -> dict[str, Path]:
             pd.DataFrame({"key": list(facts), "value": [str(v) for v in facts.values()]}).to_excel(
                 xl, sheet_name="summary", index=False
             )
+        run = run_record(plan)
+        if run:
+            _run_rows(run).to_excel(xl, sheet_name="run", index=False)
     return {"xlsx": path}
 
 
@@ -407,8 +507,8 @@ def export_plan(
         and name) and ``regions`` (dissolved, with summary columns).
         ``csv``: ``<name>_units.csv`` and ``<name>_regions.csv``.
         ``xlsx``: ``<name>.xlsx`` with sheets ``units``, ``regions`` (and
-        ``summary`` for a Plan). ``geojson``: ``<name>_units.geojson`` and
-        ``<name>_regions.geojson`` in EPSG:4326 (RFC 7946).
+        ``summary`` and ``run`` for a Plan). ``geojson``: ``<name>_units.geojson``
+        and ``<name>_regions.geojson`` in EPSG:4326 (RFC 7946).
     name : str, default "plan"
         File name stem.
 
@@ -416,7 +516,18 @@ def export_plan(
     -------
     dict of str to Path
         Final path of every file written, keyed ``gpkg``, ``units_csv``,
-        ``regions_csv``, ``xlsx``, ``units_geojson``, ``regions_geojson``.
+        ``regions_csv``, ``xlsx``, ``units_geojson``, ``regions_geojson`` and
+        ``run_json``.
+
+    Notes
+    -----
+    A :class:`~rato_opt.plan.Plan` from a solver carries its run record
+    (``plan.run``: seed, work budget, time limit, whether the run was deterministic,
+    what stopped it, library and solver versions). Whatever the formats, it is
+    written as ``<name>_run.json``; the Excel file has it in the sheet ``run`` and
+    the GeoPackage in the attribute table ``run`` (key, value, value_json).
+    :func:`read_run` reads it back; :func:`read_plan` puts it in
+    ``series.attrs["run"]``.
 
     Raises
     ------
@@ -444,10 +555,16 @@ def export_plan(
     }
     out = Path(out_dir).absolute()
     written: dict[str, Path] = {}
+    run = run_record(plan)
     with atomic_output(out) as tmp:
         for fmt in formats:
             for key, path in writers[fmt](tmp, name, units, regions, plan).items():
                 written[key] = out / path.name
+        if run:
+            path = tmp / f"{name}_run.json"
+            path.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+            written["run_json"] = out / path.name
     return written
 
 
@@ -496,7 +613,9 @@ def read_plan(
     Returns
     -------
     Series
-        Named ``"region"``, indexed by unit code (str), sorted by code.
+        Named ``"region"``, indexed by unit code (str), sorted by code. For an
+        export of a solved plan, ``series.attrs["run"]`` holds its run record (see
+        :func:`read_run`).
 
     Raises
     ------
@@ -536,7 +655,95 @@ def read_plan(
                 f"plan file {p} assigns unit(s) {conflicting[:10]} to several regions"
             )
         s = s[~s.index.duplicated()]
-    return s.sort_index()
+    s = s.sort_index()
+    run = _find_run(p)
+    if run:
+        s.attrs["run"] = run
+    return s
+
+
+def _run_json_beside(p: Path) -> Path:
+    """``<name>_run.json`` of an export file ``<name>.gpkg``, ``<name>_units.csv`` ..."""
+    stem = p.name[: -len(p.suffix)] if p.suffix else p.name
+    for tail in ("_units", "_regions"):
+        if stem.endswith(tail):
+            stem = stem[: -len(tail)]
+            break
+    return p.with_name(f"{stem}_run.json")
+
+
+def _find_run(p: Path) -> dict[str, Any]:
+    """The run record stored with a plan file, or {} (never raises for a plan file)."""
+    try:
+        return read_run(p)
+    except (RatoOptError, ValueError, OSError, KeyError):
+        return {}
+
+
+def read_run(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read the run record written with a plan by :func:`export_plan`.
+
+    Parameters
+    ----------
+    path : path-like
+        ``<name>_run.json``, or a plan export: the ``run`` sheet of ``<name>.xlsx``
+        or table of ``<name>.gpkg``, else the ``<name>_run.json`` beside the file
+        (``<name>_units.csv``, ``<name>_units.geojson`` ...).
+
+    Returns
+    -------
+    dict
+        ``seed``, ``budget``, ``time_limit``, ``deterministic``, ``stopped_by``,
+        ``versions`` ... (see :class:`rato_opt.plan.Plan`); empty when the export
+        has no run record (a bare assignment, or a plan that was scored, not solved).
+
+    Raises
+    ------
+    DataNotFoundError
+        The file does not exist.
+    InputError
+        The run record cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "plan_units.csv"
+    >>> _ = f.write_text("code,region\\nA,R01\\n")
+    >>> read_run(f)
+    {}
+    >>> _ = f.with_name("plan_run.json").write_text('{"seed": 3, "deterministic": true}')
+    >>> read_run(f)
+    {'seed': 3, 'deterministic': True}
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataNotFoundError(f"plan file not found: {p}")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".json" and p.name.endswith("_run.json"):
+            data = json.loads(p.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise InputError(f"run record {p} holds {type(data).__name__}, expected a "
+                                 "JSON object as written by export_plan")
+            return data
+        if suffix in (".xlsx", ".xls") and "run" in pd.ExcelFile(p).sheet_names:
+            table = pd.read_excel(p, sheet_name="run", dtype=str, keep_default_na=False)
+            return _run_from_rows(table, p)
+        if suffix == ".gpkg":
+            import pyogrio
+
+            if "run" in [n for n, _ in pyogrio.list_layers(p)]:
+                table = pd.DataFrame(pyogrio.read_dataframe(p, layer="run"))
+                return _run_from_rows(table.drop(columns="geometry", errors="ignore"), p)
+    except RatoOptError:
+        raise
+    except (ValueError, OSError, KeyError) as err:
+        raise InputError(f"the run record of {p} cannot be read ({type(err).__name__}: "
+                         f"{err}); it is written by export_plan") from err
+    beside = _run_json_beside(p)
+    if beside != p and beside.is_file():
+        return read_run(beside)
+    return {}
 
 
 def _read_plan_table(p: Path, layer: str | None) -> pd.DataFrame:

@@ -238,7 +238,9 @@ def solve_pmedian(
     params = {"random_seed": int(seed)}
     if nodes is not None:
         params["mip_max_nodes"] = int(nodes)
-    solver = pulp.HiGHS(msg=msg, timeLimit=time_limit, threads=threads, **params)
+    from .solver import highs_solver
+
+    solver = highs_solver(msg=msg, timeLimit=time_limit, threads=threads, **params)
     quiet_highs()
     with native_output_to_stderr() if msg else contextlib.nullcontext():
         status = model.problem.solve(solver)

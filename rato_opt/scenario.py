@@ -83,8 +83,16 @@ Relative paths are relative to the directory of the TOML file.
 
     [solver]
     solver = "highs"                  # "highs" | "cbc"
-    time_limit = 60.0                 # seconds (> 0); 0 means no limit
-    # threads = 2
+    mode = "deterministic"            # "deterministic" | "wall_clock" (see below)
+    seed = 0                          # seed of every random choice
+    starts = 8                        # work budget (rato_opt.Budget): heuristic starts,
+    anneal_moves = 300                #   annealing moves per unit and round,
+    anneal_rounds = 3                 #   annealing rounds,
+    nodes = 1000                      #   branch-and-bound nodes (0: no integer program),
+    pmedian_nodes = 200               #   nodes of the p-median warm start,
+    exact_max_binaries = 2000         #   integer program only up to this many binaries
+    time_limit = 60.0                 # wall-clock cap in seconds; 0 means no cap
+    # threads = 2                     # default 1 (reproducible)
     warm_start = true
     msg = false
 
@@ -93,6 +101,16 @@ merges the child over it: tables merge key by key, every other value (lists
 included) is replaced. Cycles raise :class:`~rato_opt.exceptions.ScenarioError`.
 In Python, :meth:`Scenario.replace` and :meth:`Scenario.variant` apply the same
 merge to keyword changes, e.g. ``base.variant("k14", k=14, objective={"alignment": 1})``.
+
+Reproducibility: in ``mode = "deterministic"`` every stage of the solve is budgeted
+in work (the seed and work fields above form a :class:`~rato_opt.spec.Budget`), so
+the same scenario and seed give the same plan bit for bit on any machine and under
+any load. ``time_limit`` is then only a cap: a run that hits it still returns its
+best verified plan, and says so (``run.stopped_by = "time_limit"``,
+``run.deterministic = false`` in ``summary.json``); raise the cap, or lower the
+budget, when that happens. ``mode = "wall_clock"`` gives every stage a share of
+``time_limit`` instead (for comparisons at equal wall time; not reproducible): it
+needs ``time_limit > 0`` and takes no work fields.
 
 Every invalid value raises :class:`~rato_opt.exceptions.ScenarioError` naming the
 field as a dotted path (``objective.alignment``, ``bounds[1].upper``), the value
@@ -155,6 +173,7 @@ __all__ = [
     "SOURCES",
     "SOLVERS",
     "SECTORS",
+    "MODES",
 ]
 
 #: Allowed values of ``data.source``.
@@ -163,6 +182,8 @@ SOURCES = ("default", "nl2024", "files")
 SOLVERS = ("highs", "cbc")
 #: Allowed values of ``sector``.
 SECTORS = ("po", "vo", "mbo")
+#: Allowed values of ``solver.mode``: work budgets (reproducible) or the clock.
+MODES = ("deterministic", "wall_clock")
 CONTIGUITY = ("queen", "rook")
 
 
@@ -533,15 +554,54 @@ class LockSpec:
         return _lock_codes(self)
 
 
+#: Budget fields of ``[solver]`` counted in work (see :class:`rato_opt.spec.Budget`), with
+#: the smallest value each takes.
+WORK_FIELDS = {"starts": 1, "anneal_moves": 0, "anneal_rounds": 0, "nodes": 0,
+               "pmedian_nodes": 0, "exact_max_binaries": 0}
+
+
+def _budget_default(name: str) -> int:
+    from .spec import Budget
+
+    return getattr(Budget(), name)
+
+
 @dataclass(frozen=True)
 class SolverSettings:
-    """How to solve (``[solver]``); passed to :func:`rato_opt.solver.solve`."""
+    """How to solve (``[solver]``); passed to :func:`rato_opt.solver.propose_regions`.
+
+    ``mode = "deterministic"`` (the default) budgets every stage in work: the seed
+    and the work fields below make a :class:`~rato_opt.spec.Budget`, and the same
+    scenario with the same seed gives the same plan bit for bit on any machine.
+    ``time_limit`` is only a wall-clock cap (0: no cap); a plan that hit it says so
+    (``plan.run["deterministic"]`` False). ``mode = "wall_clock"`` runs every stage
+    for its share of ``time_limit`` instead (:meth:`Budget.wall_clock
+    <rato_opt.spec.Budget.wall_clock>`; not reproducible, needs ``time_limit > 0``),
+    and takes no work fields.
+
+    Examples
+    --------
+    >>> s = SolverSettings(seed=3, nodes=50)
+    >>> s.budget().seed, s.budget().nodes, s.budget().deterministic
+    (3, 50, True)
+    >>> SolverSettings(mode="wall_clock", time_limit=30).budget().deterministic
+    False
+    """
 
     solver: str = "highs"
     time_limit: float | None = 60.0
     threads: int | None = None
     warm_start: bool = True
     msg: bool = False
+    mode: str = "deterministic"
+    seed: int = 0
+    starts: int | None = field(default_factory=lambda: _budget_default("starts"))
+    anneal_moves: int | None = field(default_factory=lambda: _budget_default("anneal_moves"))
+    anneal_rounds: int | None = field(default_factory=lambda: _budget_default("anneal_rounds"))
+    nodes: int | None = field(default_factory=lambda: _budget_default("nodes"))
+    pmedian_nodes: int | None = field(default_factory=lambda: _budget_default("pmedian_nodes"))
+    exact_max_binaries: int | None = field(
+        default_factory=lambda: _budget_default("exact_max_binaries"))
 
     @classmethod
     def _parse(cls, raw, p):
@@ -550,23 +610,82 @@ class SolverSettings:
             raise _fail(f"{p}.time_limit", tl,
                         "a number of seconds >= 0: > 0 for a limit (e.g. 60), 0 for no limit")
         tl = _float(tl, f"{p}.time_limit", nullable=True)
+        mode = _str(raw.get("mode", "deterministic"), f"{p}.mode", choices=MODES)
+        work: dict[str, int | None] = {}
+        for name, minimum in WORK_FIELDS.items():
+            default = _budget_default(name)
+            value = raw.get(name, default)
+            if mode == "wall_clock":
+                if value is not None and value != default:
+                    raise _fail(
+                        f"{p}.{name}", value,
+                        "no work budget when solver.mode = 'wall_clock' (every stage runs "
+                        "for its share of solver.time_limit); remove it, or set "
+                        "mode = 'deterministic' to budget the stages in work",
+                    )
+                work[name] = None
+                continue
+            hint = (" (for no size limit, a large number such as 1000000000)"
+                    if name == "exact_max_binaries" else "")
+            if value is None:
+                raise _fail(f"{p}.{name}", value,
+                            f"a whole number >= {minimum}{hint}; stages limited by the clock "
+                            "need mode = 'wall_clock'")
+            if not _is_num(value) or (isinstance(value, float) and not value.is_integer()) \
+                    or value < minimum:
+                raise _fail(f"{p}.{name}", value, f"a whole number >= {minimum}{hint}")
+            work[name] = int(value)
+        if mode == "wall_clock" and (tl is None or tl == 0):
+            raise _fail(f"{p}.time_limit", raw.get("time_limit"),
+                        "a number of seconds > 0, since solver.mode = 'wall_clock' runs every "
+                        "stage for its share of the time limit (or use mode = 'deterministic')")
         return cls(
             solver=_str(raw.get("solver", "highs"), f"{p}.solver", choices=SOLVERS),
             time_limit=None if tl == 0 else tl,
             threads=_int(raw.get("threads"), f"{p}.threads", nullable=True),
             warm_start=_bool(raw.get("warm_start", True), f"{p}.warm_start"),
             msg=_bool(raw.get("msg", False), f"{p}.msg"),
+            mode=mode,
+            seed=_int(raw.get("seed", 0), f"{p}.seed", minimum=0),
+            **work,
         )
 
+    def budget(self):
+        """The :class:`~rato_opt.spec.Budget` of these settings (seed and work per stage).
+
+        Raises
+        ------
+        ScenarioError
+            A work field is None in mode ``"deterministic"`` (settings built in Python
+            without going through a :class:`Scenario`).
+        """
+        from .spec import Budget
+
+        if self.mode == "wall_clock":
+            return Budget.wall_clock(self.seed)
+        work = {name: getattr(self, name) for name in WORK_FIELDS}
+        for name, value in work.items():
+            if value is None:
+                raise _fail(f"solver.{name}", None,
+                            f"a whole number >= {WORK_FIELDS[name]} in mode 'deterministic'")
+        return Budget(seed=self.seed, **work)
+
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`rato_opt.solver.solve`."""
-        return {
+        """Keyword arguments for :func:`rato_opt.solver.solve` / ``propose_regions``.
+
+        ``threads`` is left out when not set, so the solver's reproducible default
+        (one thread) applies.
+        """
+        out: dict[str, Any] = {
             "solver": self.solver,
+            "budget": self.budget(),
             "time_limit": self.time_limit,
-            "threads": self.threads,
             "warm_start": self.warm_start,
             "msg": self.msg,
         }
+        if self.threads is not None:
+            out["threads"] = self.threads
+        return out
 
 
 _SECTIONS = {
@@ -618,7 +737,8 @@ class Scenario:
         start plan (each unit in its collaboration of largest share), e.g.
         ``"amr"`` to start from the arbeidsmarktregio's.
     solver : SolverSettings
-        Solver settings.
+        Solver, seed and work budget (:meth:`SolverSettings.budget`), and the
+        wall-clock cap ``time_limit``.
     base_dir : str, optional
         Directory relative paths are resolved against (the TOML file's directory);
         not written to TOML and ignored in comparisons.
@@ -1011,7 +1131,17 @@ class Scenario:
             )
 
     def solve_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`rato_opt.solver.solve` / ``propose_regions``."""
+        """Keyword arguments for :func:`rato_opt.solver.solve` / ``propose_regions``.
+
+        ``budget`` is the :class:`~rato_opt.spec.Budget` of ``[solver]`` (seed and
+        work per stage) and ``time_limit`` the wall-clock cap (None: no cap).
+
+        Examples
+        --------
+        >>> kw = Scenario(k=3, solver={"seed": 2, "nodes": 50}).solve_kwargs()
+        >>> kw["budget"].seed, kw["budget"].nodes, kw["time_limit"]
+        (2, 50, 60.0)
+        """
         return self.solver.kwargs()
 
 

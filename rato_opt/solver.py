@@ -53,7 +53,7 @@ from .model import RegionModel, build_model
 from .runtime import InterruptGuard, native_output_to_stderr, quiet_highs, versions
 from .spec import Budget
 
-__all__ = ["solve", "propose_regions", "SolverRun"]
+__all__ = ["solve", "propose_regions", "SolverRun", "highs_solver"]
 
 Solver = Literal["highs", "cbc"]
 
@@ -107,7 +107,34 @@ def _highs_class():
             else:
                 h.run()
 
+        def findSolutionValues(self, lp):
+            # PuLP 3.3's status table lacks some HiGHS statuses (kSolutionLimit after
+            # mip_max_nodes, kInterrupt, kMemoryLimit) and raises KeyError on them, after
+            # it has read the variable values; our own status comes from the model status
+            try:
+                return super().findSolutionValues(lp)
+            except KeyError:
+                info = lp.solverModel.getInfo()
+                if info.primal_solution_status == 2:
+                    return pulp.LpStatusNotSolved, pulp.LpSolutionIntegerFeasible
+                return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
+
     return _HiGHS
+
+
+def highs_solver(**kwargs) -> pulp.HiGHS:
+    """A ``pulp.HiGHS`` that also reads node-limited and interrupted runs.
+
+    PuLP 3.3 raises ``KeyError`` when HiGHS stops on ``mip_max_nodes``; this solver
+    reports such a run as not proven, with its solution. Keyword arguments are those of
+    ``pulp.HiGHS`` (HiGHS options such as ``mip_max_nodes=100`` included).
+
+    Examples
+    --------
+    >>> highs_solver(msg=False, mip_max_nodes=10).name
+    'HiGHS'
+    """
+    return _highs_class()(**kwargs)
 
 
 class _SolverAbandoned(Exception):
@@ -264,15 +291,25 @@ class _StopCbcOnInterrupt:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _watch(self) -> None:
-        while not self._done.wait(0.2):
-            if self.guard is not None and self.guard.requested:
-                for pid in _child_pids(os.getpid()):
+    def _watch(self, grace: float = 1.0) -> None:
+        # CBC stops on SIGINT at its next node; in its root LP it does not, so a CBC
+        # still running ``grace`` seconds after its SIGINT is killed (PuLP then finds no
+        # solution). A CBC started after the request (PuLP was still writing its input)
+        # is caught by the same loop.
+        signalled: dict[int, float] = {}
+        while not self._done.wait(0.1):
+            if self.guard is None or not self.guard.requested:
+                continue
+            now = time.monotonic()
+            for pid in _child_pids(os.getpid()):
+                first = signalled.setdefault(pid, now)
+                sig = signal.SIGINT if first == now else (
+                    signal.SIGKILL if now - first > grace else None)
+                if sig is not None:
                     try:
-                        os.kill(pid, signal.SIGINT)
+                        os.kill(pid, sig)
                     except OSError:
                         pass
-                return
 
     def __enter__(self):
         if self.guard is not None:
@@ -309,6 +346,12 @@ def _run_cbc(model: RegionModel, *, time_limit, threads, msg, start,
             else:
                 model.problem.solve(solver)
     except pulp.PulpSolverError as err:
+        if guard is not None and guard.requested:  # stopped by us on Ctrl-C
+            with contextlib.suppress(OSError):
+                os.unlink(log)
+            return SolverRun(status="not_solved", has_solution=False, objective=None,
+                             bound=None, seconds=time.perf_counter() - t,
+                             detail="interrupted (Ctrl-C)", limit="interrupted")
         raise SolverError(f"CBC failed: {err}") from err
     seconds = time.perf_counter() - t
     with open(log, encoding="utf-8", errors="replace") as fh:
@@ -604,6 +647,7 @@ class _Stage:
     def __enter__(self) -> dict[str, Any]:
         self._t = time.perf_counter()
         self.run.current_stage = self.entry["stage"]
+        self.run.report()  # every stage announces itself in the progress trace
         obj = self.run.best["objective"]
         self.entry["objective_before"] = obj if math.isfinite(obj) else None
         return self.entry
@@ -682,28 +726,55 @@ def _anneal_rounds(model: RegionModel, run: _Run, *, seconds: float, moves: int 
     return done
 
 
+def _anneal_stage(model: RegionModel, run: _Run, *, clock_seconds: float,
+                  clock_moves: int | None, clock_rounds: int | None) -> None:
+    """The annealing stage: the budget's moves and rounds, or (wall clock) the given time."""
+    budget = run.budget
+    with run.stage("anneal") as entry:
+        if budget.anneal_moves is not None and budget.anneal_rounds is not None:
+            entry["rounds"] = _anneal_rounds(model, run, seconds=run.cap(),
+                                             moves=budget.anneal_moves * model.n,
+                                             rounds=budget.anneal_rounds, seed=budget.seed)
+        else:
+            run.clocked.append("anneal")
+            entry["rounds"] = _anneal_rounds(model, run, seconds=clock_seconds,
+                                             moves=clock_moves, rounds=clock_rounds,
+                                             seed=budget.seed)
+
+
 # --------------------------------------------------------------------------- warm start
 def _pmedian_start(model: RegionModel, run: _Run, *, threads) -> None:
     """Offer a balanced p-median plan when no heuristic start meets the bounds.
 
     Tight weight bounds defeat region growing; the p-median model
     (:mod:`rato_opt.pmedian`) handles them well. It runs only when the number of
-    regions is fixed, with ``budget.pmedian_nodes`` nodes (and at most half of the
-    remaining time under a time limit).
+    regions is fixed, with ``budget.pmedian_nodes`` nodes and the time left under the
+    cap (half of it in wall-clock mode). A run stopped by the clock is recorded as such.
     """
-    from .pmedian import pmedian_regions
+    from .pmedian import build_pmedian, solve_pmedian
 
     if model.k_min != model.k_max:
         return
     left = run.remaining()
-    limit = None if left is None else 0.5 * left
-    if run.budget.pmedian_nodes is None:
+    nodes = run.budget.pmedian_nodes
+    limit = left
+    if nodes is None:
         run.clocked.append("pmedian")
+        limit = None if left is None else 0.5 * left
         if limit is not None and limit < 5.0:
             return
-    plan = pmedian_regions(model.landscape, model.spec, graph=model.graph, candidates=20,
-                           time_limit=limit, threads=threads, nodes=run.budget.pmedian_nodes,
-                           seed=run.budget.seed)
+    t = time.perf_counter()
+    pm = build_pmedian(model.landscape, model.spec, graph=model.graph, candidates=20)
+    if limit is not None:
+        limit = max(limit - (time.perf_counter() - t), 0.1)
+    plan, status = solve_pmedian(pm, time_limit=limit, threads=threads, nodes=nodes,
+                                 seed=run.budget.seed)
+    solver_model = getattr(pm.problem, "solverModel", None)
+    if solver_model is not None:
+        import highspy
+
+        if solver_model.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            run.limits.add("time_limit")
     if plan is not None:
         run.offer(plan)
 
@@ -1024,19 +1095,12 @@ def solve(
         big = model.n_binaries > 2000
         if (anneal is None or anneal > 0) and run.best["assignment"] is not None \
                 and not guard.requested and not run.out_of_time():
-            with run.stage("anneal") as entry:
-                if budget.anneal_moves is not None and budget.anneal_rounds is not None:
-                    entry["rounds"] = _anneal_rounds(
-                        model, run, seconds=run.cap(), moves=budget.anneal_moves * model.n,
-                        rounds=budget.anneal_rounds, seed=budget.seed)
-                else:
-                    run.clocked.append("anneal")
-                    share = anneal if anneal is not None else (0.7 if big else 0.1)
-                    left = run.remaining()
-                    seconds = share * left if left is not None else (10.0 if big else 1.0)
-                    entry["rounds"] = _anneal_rounds(
-                        model, run, seconds=seconds, moves=None if big else 300 * model.n,
-                        rounds=None if big else 1, seed=budget.seed)
+            share = anneal if anneal is not None else (0.7 if big else 0.1)
+            left = run.remaining()
+            _anneal_stage(model, run, clock_seconds=(share * left if left is not None
+                                                     else (10.0 if big else 1.0)),
+                          clock_moves=None if big else 300 * model.n,
+                          clock_rounds=None if big else 1)
         if (polish and solver == "highs" and run.best["assignment"] is not None
                 and run.deadline is not None and model.formulation == "flow"
                 and not guard.requested):
@@ -1093,17 +1157,9 @@ def _propose_large(light: RegionModel, *, budget: Budget, time_limit: float | No
                                         starts=budget.starts)
             run.offer(_assignment(light, lab))
         if run.best["assignment"] is not None and not guard.requested:
-            with run.stage("anneal") as entry:
-                if budget.anneal_moves is not None and budget.anneal_rounds is not None:
-                    entry["rounds"] = _anneal_rounds(
-                        light, run, seconds=run.cap(), moves=budget.anneal_moves * light.n,
-                        rounds=budget.anneal_rounds, seed=budget.seed)
-                else:
-                    run.clocked.append("anneal")
-                    left = run.remaining()
-                    entry["rounds"] = _anneal_rounds(
-                        light, run, seconds=30.0 if left is None else 0.9 * left, moves=None,
-                        rounds=None, seed=budget.seed)
+            left = run.remaining()
+            _anneal_stage(light, run, clock_seconds=30.0 if left is None else 0.9 * left,
+                          clock_moves=None, clock_rounds=None)
         return _finish(light, run, None, solver_label="heuristic")
 
 

@@ -6,6 +6,12 @@ process pool by default, or a thread pool, or a Dask cluster
 (``distributed.Client(...).get_executor()``). A variant that fails is reported
 with its error while the others complete.
 
+Sweeps are reproducible: every variant is solved with the work budget of its
+``[solver]`` table (:meth:`rato_opt.scenario.SolverSettings.budget`; the base
+scenario's seed and budget unless the variant changes them, e.g.
+``{"seed7": {"solver": {"seed": 7}}}``), so the same sweep gives the same plans
+whatever the executor, the number of workers or the machine's load.
+
 Examples
 --------
 >>> from concurrent.futures import ThreadPoolExecutor
@@ -60,7 +66,9 @@ def run_variant(scenario: Scenario) -> VariantResult:
     """Load, build, solve and verify one scenario; never raises.
 
     A top-level function taking a picklable :class:`Scenario`, so that any
-    executor (process pools, Dask) can run it.
+    executor (process pools, Dask) can run it. The solve gets the scenario's
+    :class:`~rato_opt.spec.Budget` (seed and work per stage) and its
+    ``time_limit`` as a cap, so the plan does not depend on where it runs.
 
     Returns
     -------
@@ -142,6 +150,9 @@ def _row(result: VariantResult) -> dict[str, Any]:
         "gap": math.nan,
         "seconds": result.seconds,
         "verified": False,
+        "seed": s.solver.seed,
+        "deterministic": False,
+        "stopped_by": None,
         "error": result.error or "",
     }
     plan = result.plan
@@ -153,6 +164,8 @@ def _row(result: VariantResult) -> dict[str, Any]:
             bound=math.nan if plan.bound is None else float(plan.bound),
             gap=math.nan if plan.gap is None else float(plan.gap),
             verified=bool(plan.verification.ok),
+            deterministic=bool(plan.run.get("deterministic", False)),
+            stopped_by=plan.run.get("stopped_by"),
         )
         for key, value in dict(plan.terms).items():
             row[f"term.{key}"] = float(value)
@@ -172,8 +185,11 @@ class SweepResult:
     table : DataFrame
         Indexed by variant name: ``k``, ``k_min``, ``k_max``, ``status``
         (``"error"`` for a failed variant), ``regions``, ``objective``,
-        ``bound``, ``gap``, ``seconds``, ``verified``, ``error`` and one
-        ``term.<t>`` column per objective term.
+        ``bound``, ``gap``, ``seconds``, ``verified``, ``seed``,
+        ``deterministic`` (False when the variant's time limit cut its solve
+        short, or it ran in ``solver.mode = "wall_clock"``), ``stopped_by``,
+        ``error`` and one ``term.<t>`` column per objective term. Each plan's full
+        run record is ``result[name].plan.run``.
     """
 
     base: Scenario

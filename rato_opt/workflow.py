@@ -6,10 +6,15 @@ directory atomically (everything or nothing) and returns a JSON-able summary.
 
 Output of :func:`run_scenario` (in ``out_dir``):
 
-- ``summary.json`` — status, objective, bound, gap, terms, verification, files
-- ``scenario.toml`` — the scenario as run (paths made absolute)
+- ``summary.json`` — status, objective, bound, gap, terms, verification, files, and
+  ``run``: how the plan was made (seed, work budget, time limit, ``deterministic``,
+  ``stopped_by``, library and solver versions; see :class:`rato_opt.plan.Plan`)
+- ``scenario.toml`` — the scenario as run (paths made absolute, seed and work budget
+  written out), so the run can be repeated
 - ``plan.gpkg``, ``plan_units.csv``, ``plan_regions.csv``, ``plan.xlsx``,
-  ``plan_units.geojson``, ``plan_regions.geojson`` — see :func:`rato_opt.export.export_plan`
+  ``plan_units.geojson``, ``plan_regions.geojson``, ``plan_run.json`` (the run
+  record; also the ``run`` sheet/table of ``plan.xlsx``/``plan.gpkg``) — see
+  :func:`rato_opt.export.export_plan`
 - ``map.pdf``, ``map.png`` — a print-ready map of the plan
 
 Output of :func:`compare_plan_files`: ``metrics.csv`` (plans side by side),
@@ -100,8 +105,11 @@ def run_scenario(
         JSON-able: ``scenario``, ``description``, ``out_dir``, the fields of
         :meth:`rato_opt.plan.Plan.summary` (``status``, ``objective``, ``bound``,
         ``gap``, ``seconds``, ``solver``, ``regions``, ``verified``,
-        ``problems``, ``terms``, ``explanation``), ``metrics``, ``k`` and
-        ``files`` (name -> path). A plan without an assignment (infeasible, not
+        ``problems``, ``terms``, ``explanation``, ``run``), ``metrics``, ``k`` and
+        ``files`` (name -> path). The same scenario with the same
+        ``solver.seed`` gives the same plan unless ``run["deterministic"]`` is
+        False (the ``solver.time_limit`` cap was hit, or ``solver.mode`` is
+        ``"wall_clock"``). A plan without an assignment (infeasible, not
         solved) writes only ``summary.json`` and ``scenario.toml``.
     """
     from .plan import verify_plan
@@ -172,10 +180,28 @@ def run_scenario_file(
     *,
     formats: Sequence[str] = FORMATS,
     maps: Sequence[str] = MAP_FORMATS,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """Read a scenario TOML file and run it (:func:`run_scenario`).
 
-    This is the function behind ``rato-opt run SCENARIO.toml --out DIR``.
+    This is the function behind ``rato-opt run SCENARIO.toml --out DIR [--seed N]``.
+
+    Parameters
+    ----------
+    path : path-like
+        The scenario TOML file.
+    out_dir : path-like
+        Output directory.
+    formats, maps : sequence of str
+        As for :func:`run_scenario`.
+    seed : int, optional
+        Replaces the scenario's ``solver.seed`` (a whole number >= 0).
+
+    Raises
+    ------
+    ScenarioError
+        The file or ``seed`` is invalid (``seed`` is reported as the field
+        ``solver.seed``).
 
     Examples
     --------
@@ -185,7 +211,10 @@ def run_scenario_file(
     ('feasible', 12, '.../out/default_k12/map.pdf')
     """
     check_output_dir(out_dir)
-    return run_scenario(Scenario.from_toml(path), out_dir, formats=formats, maps=maps)
+    scenario = Scenario.from_toml(path)
+    if seed is not None:
+        scenario = scenario.replace(solver={"seed": seed})
+    return run_scenario(scenario, out_dir, formats=formats, maps=maps)
 
 
 # ------------------------------------------------------------------ comparing

@@ -1,4 +1,9 @@
-"""The command line: ``rato-opt demo --json`` on the embedded default."""
+"""The command line: ``rato-opt demo --json`` on the embedded default.
+
+The demo's reproducibility (two runs, same assignment and objective) is tested here,
+beside the module's demo run, so that the ~30 s demo runs once more, not twice;
+``tests/test_reproducible.py`` covers ``rato-opt run``.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,21 @@ import sys
 import pandas as pd
 import pytest
 
-from rato_opt.cli import main
+from rato_opt.cli import demo, main
+from rato_opt.spec import Budget
+
+#: The demo's wall-clock cap in these tests: the work budget ends the solve long
+#: before (about 11 s on an idle machine), so a busy machine never reaches it and
+#: the plan stays reproducible.
+CAP = "600"
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     proc = subprocess.run(
-        [sys.executable, "-m", "rato_opt.cli", "demo", "--out", str(out), "--json"],
+        [sys.executable, "-m", "rato_opt.cli", "demo", "--out", str(out), "--json",
+         "--time-limit", CAP],
         capture_output=True, text=True, check=False, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr
@@ -69,6 +81,81 @@ def test_demo_writes_maps(demo_run):
     pngs = sorted(p.name for p in out.glob("*.png"))
     assert "plan_regions.png" in pngs and "white_spots.png" in pngs
     assert all((out / p).stat().st_size > 10_000 for p in pngs)
+
+
+def test_demo_json_and_summary_record_the_run(demo_run):
+    out, summary = demo_run
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk == summary  # what is printed is what is written
+    run = summary["run"]
+    assert run["seed"] == 0 and run["budget"] == Budget(seed=0).as_dict()
+    assert run["time_limit"] == float(CAP)
+    assert run["deterministic"] is True and run["time_limit_hit"] is False
+    assert run["stopped_by"] in ("optimal", "work_budget")
+    assert {"rato_opt", "highspy", "python", "numpy"} <= set(run["versions"])
+
+
+@pytest.mark.slow
+def test_demo_twice_gives_the_same_plan(demo_run, tmp_path):
+    """Issue 9: two demo runs write identical assignments and objectives."""
+    out, first = demo_run
+    second = demo(tmp_path / "again", time_limit=float(CAP))  # in-process, another hash seed
+    assert second["run"]["deterministic"] and first["run"]["deterministic"]
+    assert second["objective"] == first["objective"]
+    assert (tmp_path / "again" / "plan_assignment.csv").read_bytes() == (
+        out / "plan_assignment.csv").read_bytes()
+    assert second["run"]["budget"] == first["run"]["budget"]
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "abc", "", "True"])
+@pytest.mark.parametrize("command", [["demo"], ["run", "scenario.toml"]])
+def test_seed_is_checked_first(tmp_path, capsys, monkeypatch, command, value):
+    import rato_opt.cli as cli
+    import rato_opt.workflow as workflow
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the CLI started working before checking --seed")
+
+    monkeypatch.setattr(cli, "demo", forbidden)
+    monkeypatch.setattr(workflow, "run_scenario_file", forbidden)
+    assert main([*command, "--out", str(tmp_path / "o"), "--seed", value]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert captured.err.strip() == (
+        f"rato-opt: error: --seed must be a whole number >= 0, got {value!r}; e.g. --seed 1 "
+        "(the same seed gives the same plan)")
+
+
+def test_seed_reaches_demo_and_run(tmp_path, monkeypatch):
+    import rato_opt.cli as cli
+    import rato_opt.workflow as workflow
+
+    seen = {}
+
+    def fake_demo(out, **kwargs):
+        seen["demo"] = kwargs["seed"]
+        return {"out": str(out), "status": "feasible"}
+
+    def fake_run(path, out, **kwargs):
+        seen["run"] = kwargs.get("seed")
+        return {"out_dir": str(out), "status": "feasible"}
+
+    monkeypatch.setattr(cli, "demo", fake_demo)
+    monkeypatch.setattr(workflow, "run_scenario_file", fake_run)
+    assert main(["demo", "--out", str(tmp_path / "d"), "--seed", "7", "--json"]) == 0
+    assert main(["run", "s.toml", "--out", str(tmp_path / "r"), "--seed", "0", "--json"]) == 0
+    assert seen == {"demo": 7, "run": 0}
+    assert main(["demo", "--out", str(tmp_path / "d"), "--json"]) == 0
+    assert main(["run", "s.toml", "--out", str(tmp_path / "r"), "--json"]) == 0
+    assert seen == {"demo": 0, "run": None}  # run: the scenario's own solver.seed
+
+
+def test_demo_function_checks_seed():
+    from rato_opt.exceptions import InputError
+
+    with pytest.raises(InputError, match=r"seed must be a whole number >= 0, got -2; "
+                                         r"e\.g\. seed=1"):
+        demo(seed=-2)
 
 
 def test_bad_scenario_exit_code(tmp_path, capsys):

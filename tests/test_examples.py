@@ -28,6 +28,18 @@ def test_scenario_files_are_valid(path):
     s = Scenario.from_toml(path)
     assert s.name == path.stem
     assert s.k is not None and s.solver.time_limit is not None
+    # examples are reproducible: budgeted in work, the time limit only a cap
+    assert s.solver.mode == "deterministic" and s.solver.budget().deterministic
+    assert "mode" in path.read_text() or "extends" in path.read_text()
+
+
+def test_example_scripts_use_deterministic_budgets():
+    """No example asks for wall-clock budgets; each lets the user pick the seed."""
+    for path in SCRIPTS:
+        text = path.read_text()
+        assert "wall_clock" not in text, path.name
+        if "run_scenario" in text or "sweep(" in text:
+            assert "--seed" in text and '"seed"' in text, path.name
 
 
 def test_variant_extends_default():

@@ -93,6 +93,69 @@ def test_export_a_plan_object(tmp_path, land, plan):
     assert list(region_summary(scored, land).index) == list(scored.regions.index)
 
 
+@pytest.fixture(scope="module")
+def solved():
+    """A solved plan of the 3×4 grid (k = 2, small work budget) and its landscape."""
+    from rato_opt.solver import propose_regions
+    from rato_opt.spec import Budget, RegionSpec
+
+    units = grid_units(3, 4, weights={"population": [10 * (i + 1) for i in range(12)]})
+    west = {c: ("w" if int(c[-1]) < 2 else "e") for c in units.index}
+    land = Landscape(units, [Layer.from_partition("sop", west)])
+    plan = propose_regions(land, RegionSpec(k=2), budget=Budget(seed=4, starts=2,
+                                                                  anneal_rounds=1, nodes=50))
+    return land, plan
+
+
+def test_export_records_the_run(tmp_path, solved):
+    land, plan = solved
+    files = export_plan(plan, land, tmp_path / "out")
+    assert files["run_json"] == tmp_path / "out" / "plan_run.json"
+    run = json.loads(files["run_json"].read_text())
+    assert run == plan.summary()["run"]  # the same record as summary.json
+    assert list(run)[:6] == ["seed", "budget", "time_limit", "deterministic", "time_limit_hit",
+                             "stopped_by"]
+    assert run["seed"] == 4 and run["budget"]["nodes"] == 50 and run["budget"]["starts"] == 2
+    assert run["deterministic"] is True and "highspy" in run["versions"]
+    # Excel: a readable "run" sheet; GeoPackage: an attribute table "run"
+    assert pd.ExcelFile(files["xlsx"]).sheet_names == ["units", "regions", "summary", "run"]
+    sheet = pd.read_excel(files["xlsx"], sheet_name="run", dtype=str).set_index("key")
+    assert sheet.loc["seed", "value"] == "4" and sheet.loc["budget.nodes", "value"] == "50"
+    assert sheet.loc["versions.rato_opt", "value"] == run["versions"]["rato_opt"]
+    assert "run" in [name for name, _ in pyogrio.list_layers(files["gpkg"])]
+    # read back from every file of the export
+    for key in ("run_json", "xlsx", "gpkg", "units_csv", "regions_csv", "units_geojson"):
+        assert export.read_run(files[key]) == run, key
+    for key in ("xlsx", "gpkg", "units_csv", "units_geojson"):
+        back = read_plan(files[key])
+        assert back.attrs["run"] == run, key
+        assert back.to_dict() == export.plan_assignment(plan).to_dict()
+
+
+def test_bare_assignments_and_scored_plans_have_no_run_record(tmp_path, land, plan):
+    files = export_plan(plan, land, tmp_path / "a", formats=("csv", "xlsx", "gpkg"))
+    assert "run_json" not in files and not (tmp_path / "a" / "plan_run.json").exists()
+    assert export.read_run(files["xlsx"]) == {} == export.read_run(files["units_csv"])
+    assert "run" not in read_plan(files["gpkg"]).attrs
+    scored = export_plan(score_plan(land, plan), land, tmp_path / "b", formats=("xlsx",))
+    assert pd.ExcelFile(scored["xlsx"]).sheet_names == ["units", "regions", "summary"]
+
+
+def test_read_run_errors(tmp_path):
+    with pytest.raises(DataNotFoundError, match="not found"):
+        export.read_run(tmp_path / "nope_run.json")
+    bad = tmp_path / "plan_run.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(InputError, match="holds list, expected a JSON object"):
+        export.read_run(bad)
+    bad.write_text("{not json")
+    with pytest.raises(InputError, match="cannot be read"):
+        export.read_run(bad)
+    # a plan file beside a broken record still reads (without the record)
+    (tmp_path / "plan_units.csv").write_text("code,region\nA,R01\n")
+    assert "run" not in read_plan(tmp_path / "plan_units.csv").attrs
+
+
 def test_atomic_failure_leaves_nothing(tmp_path, land, plan, monkeypatch):
     def broken(tmp, name, units, regions, plan):
         (tmp / f"{name}.xlsx").write_text("half written")

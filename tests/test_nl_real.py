@@ -36,10 +36,6 @@ def land(loaded):
     return loaded[0]
 
 
-def test_load_is_fast(loaded):
-    assert loaded[1] < 10, f"load_nl_2024 took {loaded[1]:.1f} s"
-
-
 def test_units(land):
     units = land.units
     assert len(units) == 342

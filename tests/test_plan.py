@@ -5,12 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import math
-import time
 
 import geopandas as gpd
 import matplotlib
 import networkx as nx
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import GRID6_PLAN, grid6, grid6_graph, grid_units, membership_table
@@ -378,9 +376,7 @@ def test_real_amr_partition_scored(real_amr):
     land, _, amr, names = real_amr
     graph = graph_from_landscape(land)
     spec = RegionSpec(objective=Objective(alignment=1, reference="amr", compactness=1))
-    start = time.perf_counter()
     plan = score_plan(land, amr, spec, graph=graph)
-    seconds = time.perf_counter() - start
     assert plan.n_regions == 35 and plan.status == "scored"
     assert plan.verification.ok and plan.verification.contiguous, plan.verification.problems
     assert plan.terms["alignment"] == 0.0 and plan.metrics["alignment"] == 0.0
@@ -388,7 +384,6 @@ def test_real_amr_partition_scored(real_amr):
     assert sorted(plan.regions["name"]) == sorted(names)
     assert plan.regions["units"].sum() == 342
     assert 0 < plan.terms["compactness"] < 1
-    assert seconds < 10
 
 
 def test_real_amr_not_contiguous_without_water_links(real_amr):
@@ -404,14 +399,3 @@ def test_real_amr_not_contiguous_without_water_links(real_amr):
     assert am15.endswith("(16 in all) | Texel (GM0448)")
     am24 = next(p for p in v.problems if "AM24" in p)
     assert "Hulst (GM0677), Terneuzen (GM0715), Sluis (GM1714)" in am24
-
-
-def test_real_scoring_timing(real_amr):
-    land, _, amr, _ = real_amr
-    graph = graph_from_landscape(land)
-    times = []
-    for _ in range(2):
-        start = time.perf_counter()
-        score_plan(land, amr, graph=graph)
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 5

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import rato_opt.scenario as scenario_module
 from rato_opt.exceptions import ScenarioError
 from rato_opt.scenario import Scenario, load_scenario
-from rato_opt.spec import RegionSpec
+from rato_opt.spec import Budget, RegionSpec
 
 tomllib = scenario_module._toml_reader
 
@@ -89,7 +89,9 @@ FULL = {
         "own_region": [["SU0005"]], "fixed": {"SU0006": "north"},
     },
     "start_layer": "amr",
-    "solver": {"solver": "cbc", "time_limit": 12.5, "threads": 2, "warm_start": False},
+    "solver": {"solver": "cbc", "time_limit": 12.5, "threads": 2, "warm_start": False,
+               "seed": 7, "starts": 3, "anneal_moves": 50, "anneal_rounds": 1, "nodes": 40,
+               "pmedian_nodes": 0, "exact_max_binaries": 500},
 }
 
 
@@ -104,6 +106,8 @@ def test_toml_round_trip(tmp_path):
     assert back.objective.split_layers == {"sop": 1.0, "alliance": 0.5}
     assert back.locks.apart == (("SU0003", "SU0004"),)
     assert back.bounds[1].upper == 1e6 and back.bounds[1].lower is None
+    assert back.solver.budget() == Budget(seed=7, starts=3, anneal_moves=50, anneal_rounds=1,
+                                          nodes=40, pmedian_nodes=0, exact_max_binaries=500)
 
 
 def test_documented_example_parses():
@@ -115,6 +119,7 @@ def test_documented_example_parses():
     assert s.name == "k12_alliances" and s.k == 12
     assert s.objective.reference == "amr" and s.bounds[0].relative
     assert s.solver.time_limit == 60.0
+    assert s.solver.mode == "deterministic" and s.solver.budget() == Budget()
 
 
 def test_builtin_toml_writer(monkeypatch, tmp_path):
@@ -266,6 +271,22 @@ CASES = [
     ({"solver": {"time_limit": -5}}, "'solver.time_limit'", ">= 0"),
     ({"solver": {"threads": 0}}, "'solver.threads'", ">= 1"),
     ({"solver": {"warm_start": "yes"}}, "'solver.warm_start'", "true or false"),
+    ({"solver": {"mode": "fast"}}, "'solver.mode'", "'deterministic', 'wall_clock'"),
+    ({"solver": {"seed": -1}}, "'solver.seed'", "whole number >= 0"),
+    ({"solver": {"seed": 1.5}}, "'solver.seed'", "whole number >= 0"),
+    ({"solver": {"seed": True}}, "'solver.seed'", "whole number >= 0"),
+    ({"solver": {"starts": 0}}, "'solver.starts'", "whole number >= 1"),
+    ({"solver": {"anneal_moves": -3}}, "'solver.anneal_moves'", "whole number >= 0"),
+    ({"solver": {"anneal_rounds": 0.5}}, "'solver.anneal_rounds'", "whole number >= 0"),
+    ({"solver": {"nodes": "many"}}, "'solver.nodes'", "whole number >= 0"),
+    ({"solver": {"pmedian_nodes": -1}}, "'solver.pmedian_nodes'", "whole number >= 0"),
+    ({"solver": {"exact_max_binaries": -1}}, "'solver.exact_max_binaries'",
+     "large number such as"),
+    ({"solver": {"nodes": None}}, "'solver.nodes'", "mode = 'wall_clock'"),
+    ({"solver": {"mode": "wall_clock", "time_limit": 0}}, "'solver.time_limit'",
+     "seconds > 0, since solver.mode = 'wall_clock'"),
+    ({"solver": {"mode": "wall_clock", "nodes": 50}}, "'solver.nodes'",
+     "no work budget when solver.mode = 'wall_clock'"),
     ({"k": 0}, "'k'", "whole number >= 1"),
     ({"k": 2.5}, "'k'", "whole number >= 1"),
     ({"k": 400}, "'k'", "at most data.n_units = 340"),
@@ -382,8 +403,9 @@ def test_to_spec(tmp_path):
     assert spec.objective.compactness == 0.1
     assert spec.locks.together == (("a", "b"),) and spec.locks.fixed == {"c": "north"}
     assert spec.start == {"r0c0": "A", "r0c1": "B"}
-    assert s.solve_kwargs() == {"solver": "highs", "time_limit": 60.0, "threads": None,
+    assert s.solve_kwargs() == {"solver": "highs", "budget": Budget(), "time_limit": 60.0,
                                 "warm_start": True, "msg": False}
+    assert s.replace(solver={"threads": 2, "seed": 4}).solve_kwargs()["threads"] == 2
 
 
 def test_start_layer(tmp_path):
@@ -397,3 +419,71 @@ def test_start_layer(tmp_path):
     assert len(spec.start) == 12 and len(set(spec.start.values())) == 4
     with pytest.raises(ScenarioError, match="'start_layer'.*one of the layers"):
         s.replace(start_layer="rmc").load_landscape()
+
+
+# ------------------------------------------------------------ reproducibility
+def test_solver_budget_fields_make_the_budget():
+    s = Scenario.from_dict({"solver": {"seed": 11, "nodes": 0, "anneal_rounds": 1}})
+    budget = s.solve_kwargs()["budget"]
+    assert budget == Budget(seed=11, nodes=0, anneal_rounds=1)
+    assert budget.deterministic and s.solver.mode == "deterministic"
+    # the scenario as written records the seed and every work field explicitly
+    written = tomllib.loads(s.to_toml())["solver"]
+    assert {k: written[k] for k in Budget().as_dict()} == budget.as_dict()
+    assert written["mode"] == "deterministic"
+
+
+def test_time_limit_is_a_cap_and_zero_means_no_cap():
+    s = Scenario.from_dict({"solver": {"time_limit": 0, "seed": 2}})
+    kwargs = s.solve_kwargs()
+    assert kwargs["time_limit"] is None and kwargs["budget"].deterministic
+    assert "threads" not in kwargs  # the solver's reproducible default (one thread)
+
+
+def test_wall_clock_mode():
+    s = Scenario.from_dict({"solver": {"mode": "wall_clock", "time_limit": 30, "seed": 5}})
+    assert s.solve_kwargs()["budget"] == Budget.wall_clock(5)
+    assert not s.solve_kwargs()["budget"].deterministic
+    written = tomllib.loads(s.to_toml())["solver"]
+    assert written["mode"] == "wall_clock" and "nodes" not in written
+    assert Scenario.from_dict(tomllib.loads(s.to_toml())) == s
+    # switching modes works both ways, from a scenario with every field written out
+    d = Scenario.from_dict({"solver": {"seed": 5}})
+    assert d.replace(solver={"mode": "wall_clock"}) == s.replace(solver={"time_limit": 60})
+    assert s.replace(solver={"mode": "deterministic"}).solver.budget() == Budget(seed=5)
+
+
+def test_extends_merges_budget_fields(tmp_path):
+    (tmp_path / "base.toml").write_text(textwrap.dedent("""
+        k = 3
+        [solver]
+        seed = 3
+        nodes = 50
+        starts = 2
+        time_limit = 30
+        """))
+    (tmp_path / "child.toml").write_text(textwrap.dedent("""
+        extends = "base.toml"
+        [solver]
+        seed = 9
+        anneal_rounds = 1
+        """))
+    s = Scenario.from_toml(tmp_path / "child.toml")
+    assert s.solver.budget() == Budget(seed=9, nodes=50, starts=2, anneal_rounds=1)
+    assert s.solver.time_limit == 30.0
+    back = Scenario.from_dict(tomllib.loads(s.to_toml()))
+    assert back == s and back.solver.budget() == s.solver.budget()
+    # a child switching to the wall clock drops the parent's default-valued fields,
+    # but a work budget the parent set explicitly is a contradiction, named as such
+    (tmp_path / "clock.toml").write_text(
+        'extends = "base.toml"\n[solver]\nmode = "wall_clock"\n')
+    with pytest.raises(ScenarioError,
+                       match=r"'solver\.(starts|nodes)': got \d+; expected no work budget"):
+        Scenario.from_toml(tmp_path / "clock.toml")
+
+
+def test_variant_seed():
+    base = Scenario(name="base", k=3, solver={"seed": 1, "nodes": 10})
+    v = base.variant("seed2", solver={"seed": 2})
+    assert v.solver.budget() == Budget(seed=2, nodes=10)
+    assert base.variant("same", k=4).solver.budget() == base.solver.budget()

@@ -19,12 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rato_opt import Landscape, Layer
-from rato_opt.exceptions import InfeasibleError
+from rato_opt.exceptions import InfeasibleError, ModelError
 from rato_opt.heuristic import greedy_regions
 from rato_opt.metrics import objective_terms
 from rato_opt.model import Bound, Locks, Objective, RegionSpec, build_model
 from rato_opt.plan import score_plan, verify_plan
 from rato_opt.solver import propose_regions, solve
+from rato_opt.spec import Budget
 
 matplotlib.use("Agg")
 SOLVERS = ["highs", "cbc"]
@@ -226,7 +227,7 @@ def test_apart_together_conflict_through_contiguity_is_explained():
     assert any("lock" in line for line in plan.explanation)
 
 
-def test_time_limited_run_is_not_reported_optimal():
+def _country_model():
     from rato_opt.synthetic import make_country
 
     land = make_country(n_units=120, seed=3)
@@ -234,16 +235,147 @@ def test_time_limited_run_is_not_reported_optimal():
                       objective=Objective(split=1.0, split_by="pupils_po", compactness=0.2,
                                           alignment=0.5, reference="amr",
                                           alliance_layer="alliance"))
+    return land, spec, build_model(land, spec)
+
+
+def test_a_run_stopped_by_its_work_budget_is_not_reported_optimal():
+    land, spec, model = _country_model()
     seen = []
-    model = build_model(land, spec)
-    plan = solve(model, time_limit=4, progress=seen.append)
+    plan = solve(model, budget=Budget(starts=2, anneal_rounds=1, nodes=5), progress=seen.append)
+    assert plan.status == "feasible"
+    assert plan.verification.ok
+    assert plan.bound is not None and 0 <= plan.bound <= plan.objective + 1e-9
+    assert plan.gap is not None and plan.gap > 0
+    assert plan.run["stopped_by"] == "work_budget" and plan.run["deterministic"]
+    assert [s["stage"] for s in plan.run["stages"]] == ["warm_start", "anneal", "exact", "verify"]
+    _check_objective(plan, land, spec, model.graph)
+    assert all({"elapsed", "incumbent", "bound", "gap", "iteration", "stage"} <= set(d)
+               for d in seen)
+
+
+def test_a_run_cut_by_the_time_cap_says_so():
+    land, spec, model = _country_model()
+    plan = solve(model, time_limit=0.01)  # every stage is cut short, on any machine
     assert plan.status in ("feasible", "not_solved")
-    if plan.status == "feasible":
-        assert plan.verification.ok
-        assert plan.bound is not None and plan.bound <= plan.objective + 1e-9
-        assert plan.gap is not None and plan.gap > 0
-        _check_objective(plan, land, spec, model.graph)
-    assert all({"elapsed", "incumbent", "bound", "gap", "iteration"} <= set(d) for d in seen)
+    assert plan.run["time_limit_hit"] and not plan.run["deterministic"]
+    assert plan.run["stopped_by"] == "time_limit"
+    if plan.status == "not_solved":
+        assert "time limit" in " ".join(plan.explanation)
+
+
+def test_same_seed_and_budget_give_the_same_plan_and_another_seed_may_not():
+    land, spec, model = _country_model()
+    budget = Budget(seed=3, starts=2, anneal_rounds=2, anneal_moves=50, nodes=0)
+    a = solve(model, budget=budget)
+    b = solve(build_model(land, spec), budget=budget)
+    assert a.assignment.equals(b.assignment) and a.objective == b.objective
+    assert a.run["seed"] == 3 and a.run["budget"]["anneal_moves"] == 50
+    assert {"rato_opt", "highspy", "pulp"} <= set(a.run["versions"])
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "soon"])
+def test_time_limit_must_be_positive(bad):
+    _, _, model = _country_model()
+    with pytest.raises(ModelError, match="time_limit must be a number of seconds > 0"):
+        solve(model, time_limit=bad)
+
+
+# ---------------------------------------------------------------- solver claims
+def _lying(monkeypatch, change):
+    """Wrap the HiGHS runner so that its report is altered by ``change(run)``."""
+    import rato_opt.solver as solver_module
+
+    real = solver_module._run_highs
+
+    def wrapped(model, **kwargs):
+        run = real(model, **kwargs)
+        change(run)
+        return run
+
+    monkeypatch.setattr(solver_module, "_run_highs", wrapped)
+
+
+def _grid_case():
+    land = _grid2x4()
+    spec = RegionSpec(k=2, contiguity="rook", objective=Objective(split=1.0))
+    return land, spec
+
+
+def test_optimal_with_a_wrong_objective_is_not_believed(monkeypatch):
+    land, spec = _grid_case()
+
+    def change(run):
+        assert run["status"] == "optimal"
+        run["objective"] = run["objective"] + 0.25
+        run["bound"] = run["objective"]
+
+    _lying(monkeypatch, change)
+    with pytest.warns(RuntimeWarning, match="reported optimal with objective"):
+        plan = solve(build_model(land, spec), budget=Budget(anneal_rounds=0))
+    assert plan.status == "feasible" and plan.verification.ok
+    assert plan.bound == 0.0 and plan.run["claims_rejected"]
+    assert any("reported optimal" in line for line in plan.explanation)
+
+
+def test_optimal_with_a_bound_above_a_verified_plan_is_not_believed(monkeypatch):
+    from rato_opt.synthetic import make_country
+
+    land = make_country(n_units=40, seed=2)
+    spec = RegionSpec(k=4, objective=Objective(split=1.0, split_by="pupils_po",
+                                               compactness=0.3))
+
+    def change(run):
+        # a solver that claims optimality for a worse plan than one already verified
+        run["status"] = "optimal"
+        run["bound"] = run["objective"] = (run["objective"] or 0.0) + 10.0
+
+    _lying(monkeypatch, change)
+    with pytest.warns(RuntimeWarning):
+        plan = solve(build_model(land, spec), budget=Budget(nodes=10))
+    assert plan.status == "feasible"
+    assert plan.bound <= plan.objective + 1e-9
+
+
+def test_infeasible_claim_with_a_verified_plan_in_hand_is_not_believed(monkeypatch):
+    land, spec = _grid_case()
+
+    def change(run):
+        run.update(status="infeasible", has_solution=False, objective=None, bound=None)
+
+    _lying(monkeypatch, change)
+    with pytest.warns(RuntimeWarning, match="infeasible although a verified plan exists"):
+        plan = solve(build_model(land, spec))
+    assert plan.status == "feasible" and plan.verification.ok
+
+
+@pytest.mark.parametrize("failure", ["no_solution", "crash"])
+def test_a_failing_solver_still_returns_the_best_verified_plan(monkeypatch, failure):
+    import rato_opt.solver as solver_module
+    from rato_opt.exceptions import SolverError
+
+    land, spec = _grid_case()
+    if failure == "no_solution":
+        _lying(monkeypatch, lambda run: run.update(status="not_solved", has_solution=False,
+                                                   objective=None, bound=None))
+    else:
+        def crash(model, **kwargs):
+            raise SolverError("HiGHS ran out of memory (simulated)")
+
+        monkeypatch.setattr(solver_module, "_run_highs", crash)
+    plan = solve(build_model(land, spec))
+    assert plan.status == "feasible" and plan.verification.ok
+    assert plan.objective == pytest.approx(0.0)  # the warm start found the optimum
+    if failure == "crash":
+        assert plan.run["failures"] and "out of memory" in plan.run["failures"][0]
+
+
+def test_no_verified_plan_is_not_solved_with_a_reason(monkeypatch):
+    land, spec = _grid_case()
+    _lying(monkeypatch, lambda run: run.update(status="not_solved", has_solution=False,
+                                               objective=None, bound=None))
+    plan = solve(build_model(land, spec), warm_start=False)
+    assert plan.status == "not_solved" and plan.assignment.empty
+    assert "no plan passed verification" in plan.explanation[0]
 
 
 def test_heuristic_is_contiguous_and_deterministic():
@@ -360,3 +492,36 @@ def test_large_instances_get_a_verified_heuristic_plan(monkeypatch):
     assert plan.verification.ok and plan.n_regions == 4
     assert plan.bound == 0.0 and plan.gap == (1.0 if plan.objective > 0 else 0.0)
     assert events and events[-1]["incumbent"] == pytest.approx(plan.objective)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_real_map_split_only_claims_are_checked(real_data):
+    """The case that once came back "optimal" with three different objectives.
+
+    Real 2024 map, k = 35, population within the arbeidsmarktregio's own range
+    (0.284-2.803 x mean), the school-board split term alone. HiGHS 1.16 answers
+    "Optimal" after 0 nodes with an objective its own plan does not have; the library
+    must not pass that on.
+    """
+    from rato_opt.nl import load_nl_2024
+
+    land = load_nl_2024(real_data, layers=("amr", "boards"))
+    spec = RegionSpec(k=35, bounds=[Bound("population", 0.284, 2.803, relative=True)],
+                      objective=Objective(split=1.0, split_layers={"boards": 1.0},
+                                          split_by="pupils_po", compactness=0, alignment=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a rejected claim warns
+        plan = propose_regions(land, spec, budget=Budget(starts=2, anneal_rounds=1,
+                                                         exact_max_binaries=None, nodes=50))
+    assert plan.verification.ok and plan.n_regions == 35
+    assert plan.bound is not None and 0 <= plan.bound <= plan.objective + 1e-9
+    exact = next(s for s in plan.run["stages"] if s["stage"] == "exact")
+    if plan.status == "optimal":
+        assert exact["solver_status"] == "optimal" and not plan.run["claims_rejected"]
+        assert plan.gap == 0 and plan.bound == pytest.approx(plan.objective)
+    else:
+        assert plan.status == "feasible" and plan.gap > 0
+        if exact["solver_status"] == "optimal":  # a claim was made and did not survive
+            assert plan.run["claims_rejected"]
+            assert any("optimal" in line for line in plan.explanation)

@@ -11,6 +11,7 @@ from test_scenario import write_grid_files
 
 from rato_opt.exceptions import InputError
 from rato_opt.scenario import Scenario
+from rato_opt.spec import Budget
 from rato_opt.sweeps import SweepResult, expand_variants, run_variant, sweep
 
 VARIANTS = {
@@ -27,7 +28,9 @@ def base(tmp_path_factory):
         "name": "base",
         "data": write_grid_files(folder),
         "k": 2,
-        "solver": {"time_limit": 10, "threads": 1},
+        # budgeted in work (reproducible); the time limit is only a generous cap
+        "solver": {"time_limit": 600, "threads": 1, "seed": 1, "starts": 2,
+                   "anneal_rounds": 1, "nodes": 50},
     })
 
 
@@ -81,6 +84,28 @@ def test_sweep_dask(base):
     ):
         result = sweep(base, VARIANTS, executor=client.get_executor(), progress=False)
     check(result)
+
+
+def test_sweep_is_reproducible(base):
+    """The same sweep twice, on a process pool and on one thread: the same plans."""
+    variants = {"k2": {"k": 2}, "k3": {"k": 3}, "k3_seed5": {"k": 3, "solver": {"seed": 5}}}
+    with cf.ProcessPoolExecutor(max_workers=2) as ex:
+        first = sweep(base, variants, executor=ex, progress=False)
+    with cf.ThreadPoolExecutor(max_workers=1) as ex:
+        second = sweep(base, variants, executor=ex, progress=False)
+    assert set(first.plans) == set(second.plans) == set(variants)
+    for name in variants:
+        a, b = first.plans[name], second.plans[name]
+        assert a.assignment.equals(b.assignment), name
+        assert a.objective == b.objective, name
+        assert a.run["deterministic"] and b.run["deterministic"], name
+        assert a.run["budget"] == b.run["budget"], name
+    # each variant's seed: the base's unless the variant sets its own
+    assert first.table["seed"].to_dict() == {"k2": 1, "k3": 1, "k3_seed5": 5}
+    assert first.plans["k3_seed5"].run["budget"] == Budget(
+        seed=5, starts=2, anneal_rounds=1, nodes=50).as_dict()
+    assert first.table["deterministic"].all()
+    assert set(first.table["stopped_by"]) <= {"optimal", "work_budget"}
 
 
 def test_run_variant_is_picklable_and_never_raises(base):

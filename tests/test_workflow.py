@@ -15,7 +15,7 @@ from test_scenario import write_grid_files
 
 import rato_opt.workflow as workflow
 from rato_opt.exceptions import InputError
-from rato_opt.export import read_plan
+from rato_opt.export import read_plan, read_run
 from rato_opt.scenario import Scenario
 from rato_opt.workflow import compare_plan_files, run_scenario, run_scenario_file
 
@@ -55,10 +55,19 @@ def test_run_scenario_file_writes_everything(runs):
     out = root / "out" / "k2"
     assert sorted(p.name for p in out.iterdir()) == sorted([
         "summary.json", "scenario.toml", "plan.gpkg", "plan_units.csv", "plan_regions.csv",
-        "plan.xlsx", "plan_units.geojson", "plan_regions.geojson", "map.pdf", "map.png",
+        "plan.xlsx", "plan_units.geojson", "plan_regions.geojson", "plan_run.json",
+        "map.pdf", "map.png",
     ])
     on_disk = json.loads((out / "summary.json").read_text())
     assert on_disk == s2
+    # how the plan was made: in the summary, beside the plan, in the Excel file
+    run = s2["run"]
+    assert run["seed"] == 0 and run["budget"] == Scenario().solver.budget().as_dict()
+    assert run["time_limit"] == 10.0 and isinstance(run["deterministic"], bool)
+    assert {"rato_opt", "highspy"} <= set(run["versions"]) and run["stopped_by"]
+    assert json.loads((out / "plan_run.json").read_text()) == run
+    assert read_run(out / "plan.xlsx") == run == read_run(out / "plan.gpkg")
+    assert read_plan(out / "plan.xlsx").attrs["run"] == run
     json.dumps(s2)  # JSON-able
     assert s2["scenario"] == "grid_k2" and s2["regions"] == 2 and s2["units"] == 12
     assert s2["status"] in ("optimal", "feasible") and s2["verified"] is True
@@ -76,8 +85,8 @@ def test_formats_and_inheritance(runs):
     root, _, s3 = runs
     assert s3["scenario"] == "grid_k3" and s3["regions"] == 3
     names = sorted(p.name for p in (root / "out" / "k3").iterdir())
-    assert names == ["map.png", "plan_regions.csv", "plan_units.csv", "scenario.toml",
-                     "summary.json"]
+    assert names == ["map.png", "plan_regions.csv", "plan_run.json", "plan_units.csv",
+                     "scenario.toml", "summary.json"]
 
 
 def test_compare_plan_files(runs, tmp_path):
