@@ -699,7 +699,8 @@ class Plan:
     seconds : float
         Solve time, or scoring time for status ``"scored"``.
     solver : str or None
-        Solver name.
+        ``"HiGHS"`` or ``"CBC"`` when the integer program ran, ``"heuristic"`` when the
+        plan comes from the warm start and annealing alone.
     verification : Verification
         Result of :func:`verify_plan`.
     explanation : tuple of str

@@ -141,7 +141,7 @@ class _SolverAbandoned(Exception):
     """Ctrl-C while a native solver was between its interrupt checks."""
 
 
-def _run_abandonable(h, guard: InterruptGuard, grace: float = 1.0) -> None:
+def _run_abandonable(h, guard: InterruptGuard, grace: float = 0.5) -> None:
     """Run HiGHS in a worker thread; on Ctrl-C wait ``grace`` seconds, then abandon it.
 
     HiGHS polls its interrupt callbacks only at certain points (a root LP can run for
@@ -291,7 +291,7 @@ class _StopCbcOnInterrupt:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _watch(self, grace: float = 1.0) -> None:
+    def _watch(self, grace: float = 0.5) -> None:
         # CBC stops on SIGINT at its next node; in its root LP it does not, so a CBC
         # still running ``grace`` seconds after its SIGINT is killed (PuLP then finds no
         # solution). A CBC started after the request (PuLP was still writing its input)
@@ -1128,7 +1128,9 @@ def solve(
         with run.stage("verify"):
             verdict = _judge(model, run, claim) if claim.get("status") else None
         run.report()
-        return _finish(model, run, verdict, solver_label=name)
+        ran_exact = any(st["stage"] == "exact" and "skipped" not in st for st in run.stages)
+        # the plan names the solver only when the solver had a hand in it
+        return _finish(model, run, verdict, solver_label=name if ran_exact else "heuristic")
 
 
 
