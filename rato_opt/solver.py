@@ -726,6 +726,16 @@ def _anneal_rounds(model: RegionModel, run: _Run, *, seconds: float, moves: int 
     return done
 
 
+def _bound_stage(model: RegionModel, run: _Run) -> None:
+    """A lower bound from per-collaboration knapsacks (:mod:`rato_opt.bounds`)."""
+    from .bounds import split_lower_bound
+
+    with run.stage("bound") as entry:
+        value = split_lower_bound(model)
+        entry["value"] = value
+        run.trust_bound(value - run.constant, "per-collaboration knapsack (rato_opt.bounds)")
+
+
 def _anneal_stage(model: RegionModel, run: _Run, *, clock_seconds: float,
                   clock_moves: int | None, clock_rounds: int | None) -> None:
     """The annealing stage: the budget's moves and rounds, or (wall clock) the given time."""
@@ -1092,6 +1102,7 @@ def solve(
         if warm_start and not guard.requested:
             with run.stage("warm_start"):
                 _warm_start(model, run, threads=threads)
+        _bound_stage(model, run)
         big = model.n_binaries > 2000
         if (anneal is None or anneal > 0) and run.best["assignment"] is not None \
                 and not guard.requested and not run.out_of_time():
@@ -1158,6 +1169,7 @@ def _propose_large(light: RegionModel, *, budget: Budget, time_limit: float | No
                 lab = warm_start_labels(light, seed=budget.seed, time_budget=run.cap(),
                                         starts=budget.starts)
             run.offer(_assignment(light, lab))
+        _bound_stage(light, run)
         if run.best["assignment"] is not None and not guard.requested:
             left = run.remaining()
             _anneal_stage(light, run, clock_seconds=30.0 if left is None else 0.9 * left,

@@ -247,7 +247,8 @@ def test_a_run_stopped_by_its_work_budget_is_not_reported_optimal():
     assert plan.bound is not None and 0 <= plan.bound <= plan.objective + 1e-9
     assert plan.gap is not None and plan.gap > 0
     assert plan.run["stopped_by"] == "work_budget" and plan.run["deterministic"]
-    assert [s["stage"] for s in plan.run["stages"]] == ["warm_start", "anneal", "exact", "verify"]
+    assert [s["stage"] for s in plan.run["stages"]] == [
+        "warm_start", "bound", "anneal", "exact", "verify"]
     _check_objective(plan, land, spec, model.graph)
     assert all({"elapsed", "incumbent", "bound", "gap", "iteration", "stage"} <= set(d)
                for d in seen)
@@ -515,7 +516,7 @@ def test_real_map_split_only_claims_are_checked(real_data):
         plan = propose_regions(land, spec, budget=Budget(starts=2, anneal_rounds=1,
                                                          exact_max_binaries=None, nodes=50))
     assert plan.verification.ok and plan.n_regions == 35
-    assert plan.bound is not None and 0 <= plan.bound <= plan.objective + 1e-9
+    assert plan.bound is not None and 0 < plan.bound <= plan.objective + 1e-9  # knapsack bound
     exact = next(s for s in plan.run["stages"] if s["stage"] == "exact")
     if plan.status == "optimal":
         assert exact["solver_status"] == "optimal" and not plan.run["claims_rejected"]
@@ -525,3 +526,27 @@ def test_real_map_split_only_claims_are_checked(real_data):
         if exact["solver_status"] == "optimal":  # a claim was made and did not survive
             assert plan.run["claims_rejected"]
             assert any("optimal" in line for line in plan.explanation)
+
+
+def test_knapsack_bound_is_valid_and_reported():
+    """The per-collaboration bound lies below every verified plan, and the plan carries it."""
+    from rato_opt.bounds import split_lower_bound
+    from rato_opt.model import RegionModel, model_graph
+    from rato_opt.synthetic import make_country
+
+    land = make_country(n_units=40, seed=2)
+    spec = RegionSpec(k=4, bounds=[Bound("population", 0.5, 1.2, relative=True)],
+                      objective=Objective(split=1.0, split_by="pupils_po"))
+    light = RegionModel(land, spec, model_graph(land, spec), _light=True)
+    lower = split_lower_bound(light)
+    assert lower > 0  # collaborations larger than a region must be split
+    plan = solve(build_model(land, spec), budget=Budget(nodes=20))
+    assert plan.verification.ok and lower <= plan.objective + 1e-9
+    assert plan.bound >= lower - 1e-12 and plan.bound <= plan.objective + 1e-9
+    stage = next(s for s in plan.run["stages"] if s["stage"] == "bound")
+    assert stage["value"] == pytest.approx(lower)
+    for seed in range(3):  # any other verified plan too
+        other = greedy_regions(land, spec, seed=seed, starts=1)
+        scored = score_plan(land, other, spec)
+        if scored.verification.ok:
+            assert lower <= scored.objective + 1e-9
