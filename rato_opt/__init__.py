@@ -53,7 +53,7 @@ _LAZY = {
     **dict.fromkeys(["sector_landscape", "sector_spec"], "rato_opt.sectors"),
     **dict.fromkeys(["Scenario", "load_scenario"], "rato_opt.scenario"),
     **dict.fromkeys(["Comparison", "compare_plans"], "rato_opt.compare"),
-    **dict.fromkeys(["export_plan", "read_plan"], "rato_opt.export"),
+    **dict.fromkeys(["export_plan", "read_plan", "read_run"], "rato_opt.export"),
     **dict.fromkeys(["sweep", "SweepResult"], "rato_opt.sweeps"),
     **dict.fromkeys(["run_scenario", "run_scenario_file"], "rato_opt.workflow"),
     **dict.fromkeys(
