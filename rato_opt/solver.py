@@ -59,6 +59,8 @@ Solver = Literal["highs", "cbc"]
 
 #: Relative tolerance when a solver's objective is compared with our evaluation.
 CLAIM_TOLERANCE = 1e-6
+#: Where the bound 0 comes from: it holds for every plan.
+TRIVIAL_BOUND = "trivial (every term is non-negative)"
 
 
 class SolverRun(dict):
@@ -422,7 +424,7 @@ def _close(a: float, b: float) -> bool:
 
 # --------------------------------------------------------------------------- LNS
 def _lns(model: RegionModel, lab: np.ndarray, *, deadline: float, threads, offer,
-         report, window: int = 3, window_seconds: float = 5.0) -> int:
+         window: int = 3, window_seconds: float = 5.0) -> int:
     """Exact large-neighbourhood search with HiGHS on the model itself.
 
     Repeatedly frees the units of a few neighbouring regions (the others keep their
@@ -535,14 +537,13 @@ class _Run:
         self.deadline = None if time_limit is None else self.t0 + float(time_limit)
         self.best: dict[str, Any] = {"assignment": None, "objective": math.inf}
         self.bound = 0.0  # every term is a non-negative fraction: 0 is always valid
-        self.bound_source = "trivial (every term is non-negative)"
+        self.bound_source = TRIVIAL_BOUND
         self.iteration = 0
         self.stages: list[dict[str, Any]] = []
         self.claims_rejected: list[str] = []
         self.limits: set[str] = set()
         self.clocked: list[str] = []  # stages budgeted in seconds (not reproducible)
         self.failures: list[str] = []
-        self.notes: list[str] = []
         self.constant = getattr(model, "objective_constant", 0.0)
         self.current_stage = "start"
 
@@ -918,7 +919,7 @@ def _finish(model: RegionModel, run: _Run, verdict: str | None, *, solver_label:
     if math.isfinite(obj) and run.bound > obj + CLAIM_TOLERANCE * max(1.0, abs(obj)):
         run.reject(f"bound {run.bound:.6g} ({run.bound_source}) lies above the verified "
                    f"objective {obj:.6g}; it was replaced by 0")
-        run.bound, run.bound_source = 0.0, "trivial (every term is non-negative)"
+        run.bound, run.bound_source = 0.0, TRIVIAL_BOUND
     if run.guard.requested:
         status, stopped = "interrupted", "interrupted"
     elif verdict == "optimal":
@@ -935,7 +936,7 @@ def _finish(model: RegionModel, run: _Run, verdict: str | None, *, solver_label:
                    "solver_failed" if run.failures else "work_budget")
     record = run.record()
     record["stopped_by"] = stopped
-    explanation: list[str] = list(run.notes)
+    explanation: list[str] = []
     if status == "infeasible":
         from .elastic import explain
 
@@ -1121,8 +1122,7 @@ def solve(
                 quiet_highs()
                 with guard.native():
                     entry["windows"] = _lns(model, model.labels_of(run.best["assignment"]),
-                                            deadline=end, threads=threads, offer=run.offer,
-                                            report=None)
+                                            deadline=end, threads=threads, offer=run.offer)
         claim: dict[str, Any] = {"status": None}
         too_big = (budget.exact_max_binaries is not None
                    and model.n_binaries > budget.exact_max_binaries)
