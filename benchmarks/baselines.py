@@ -2,12 +2,12 @@
 
 Two kinds of baseline are implemented here; every one returns a plain assignment
 (unit code -> region id) that the harness scores with *our* objective
-(:func:`rato_opt.plan.score_plan`) and checks with *our* verifier
-(:func:`rato_opt.plan.verify_plan`). Plans that break contiguity or bounds are
+(:func:`rato_opt.assess.plan.score_plan`) and checks with *our* verifier
+(:func:`rato_opt.assess.plan.verify_plan`). Plans that break contiguity or bounds are
 reported as such, never dropped.
 
 1. :func:`build_naive` / :func:`solve_naive` — the textbook integer programme written
-   with PuLP (built by :func:`rato_opt.pmedian.build_pmedian`, which rato_opt also uses
+   with PuLP (built by :func:`rato_opt.optimize.pmedian.build_pmedian`, which rato_opt also uses
    as a fallback warm start under tight bounds): a Hess p-median assignment model with exactly ``k`` centres, weight
    bounds and a Shirabe-style single-commodity flow for contiguity, minimising the
    moment of inertia (weight x squared distance to the centre).
@@ -50,7 +50,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from rato_opt.pmedian import PMedianModel, build_pmedian
+from rato_opt.optimize.pmedian import PMedianModel, build_pmedian
 
 __all__ = [
     "BaselineResult",
@@ -131,7 +131,7 @@ def _spec_k(spec: Any) -> int:
 
 
 def resolve_bounds(units: pd.DataFrame, spec: Any, k: int | None = None) -> dict[str, tuple]:
-    """Absolute (lower, upper) bounds per weight column (:func:`rato_opt.pmedian.resolve_bounds`).
+    """Absolute (lower, upper) bounds per weight column (:func:`rato_opt.optimize.pmedian.resolve_bounds`).
 
     ``k`` defaults to ``spec.k``.
 
@@ -143,7 +143,7 @@ def resolve_bounds(units: pd.DataFrame, spec: Any, k: int | None = None) -> dict
     >>> resolve_bounds(pd.DataFrame({"population": [1, 3]}), spec)
     {'population': (1.0, 4.0)}
     """
-    from rato_opt.pmedian import resolve_bounds as _resolve
+    from rato_opt.optimize.pmedian import resolve_bounds as _resolve
 
     return _resolve(units, spec, _spec_k(spec) if k is None else int(k))
 
@@ -237,7 +237,7 @@ def build_naive(
 ) -> NaiveModel:
     """Build the textbook p-median + flow-contiguity model with PuLP.
 
-    The model itself lives in :func:`rato_opt.pmedian.build_pmedian` (rato_opt also
+    The model itself lives in :func:`rato_opt.optimize.pmedian.build_pmedian` (rato_opt also
     uses it as a fallback warm start); this wrapper keeps the benchmark's view of it.
 
     Parameters
@@ -268,10 +268,10 @@ def build_naive(
 
 
 def parse_cbc_log(text: str) -> dict[str, Any]:
-    """Progress trace, final bound and gap from a CBC log, via :mod:`rato_opt.cbclog`.
+    """Progress trace, final bound and gap from a CBC log, via :mod:`rato_opt.optimize.cbclog`.
 
     Both log formats (CBC 2.10 and "CBC devel") are read by
-    :func:`rato_opt.cbclog.parse_cbc_log`; this adapter returns the harness's dict.
+    :func:`rato_opt.optimize.cbclog.parse_cbc_log`; this adapter returns the harness's dict.
     Values are in the solver's objective (without constants the modeller dropped).
 
     Returns
@@ -292,7 +292,7 @@ def parse_cbc_log(text: str) -> dict[str, Any]:
     >>> out["trace"][0]["incumbent"], out["bound"], out["gap"]
     (12.5, 10.0, 0.2)
     """
-    from rato_opt.cbclog import parse_cbc_log as _parse
+    from rato_opt.optimize.cbclog import parse_cbc_log as _parse
 
     log = _parse(text)
     trace: list[dict] = []
@@ -330,7 +330,7 @@ def solve_naive(
     model : NaiveModel
     solver : {"highs", "cbc"}
         ``pulp.HiGHS`` (highspy, in process) or ``pulp.COIN_CMD`` (the ``cbc`` on the
-        PATH, the same binary :func:`rato_opt.solver.solve` uses).
+        PATH, the same binary :func:`rato_opt.optimize.pipeline.solve` uses).
     time_limit : float, optional
         Solver time limit in seconds.
     threads : int, optional

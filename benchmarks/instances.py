@@ -82,7 +82,7 @@ def default_objective(landscape: Any):
 
     Examples
     --------
-    >>> from rato_opt.synthetic import make_country
+    >>> from rato_opt.sources.synthetic import make_country
     >>> o = default_objective(make_country(n_units=60, seed=1))
     >>> sorted(o.split_layers), o.reference, o.compactness
     (['rap_po', 'rap_vo', 'sop'], 'amr', 0.5)
@@ -117,7 +117,7 @@ def _spec(landscape: Any, k: int, lower: float, upper: float):
 def _precheck(landscape: Any, spec: Any) -> str | None:
     """Run the optimiser's pre-check; return the reason it fails, or None."""
     try:
-        from rato_opt.diagnose import check_feasible
+        from rato_opt.assess.diagnose import check_feasible
     except ImportError:
         return None
     try:
@@ -132,7 +132,7 @@ def tight_upper(landscape: Any, k: int, *, lower: float = TIGHT_LOWER) -> tuple[
 
     A unit cannot be split, so the upper factor must be at least the largest unit's
     population over the mean region (Amsterdam is 1.82 x the mean at k = 35); the
-    optimiser's pre-check (:func:`rato_opt.diagnose.check_feasible`, when present)
+    optimiser's pre-check (:func:`rato_opt.assess.diagnose.check_feasible`, when present)
     must also pass.
 
     Returns
@@ -164,14 +164,14 @@ def tight_upper(landscape: Any, k: int, *, lower: float = TIGHT_LOWER) -> tuple[
 
 @lru_cache(maxsize=2)
 def _real_landscape():
-    from rato_opt.nl import load_nl_2024
+    from rato_opt.sources.nl2024 import load_nl_2024
 
     return load_nl_2024(layers=("amr", "boards"))
 
 
 @lru_cache(maxsize=4)
 def _country(n_units: int, seed: int = 2026):
-    from rato_opt.synthetic import make_country
+    from rato_opt.sources.synthetic import make_country
 
     return make_country(n_units=n_units, seed=seed)
 

@@ -510,7 +510,7 @@ def render(result: dict[str, Any]) -> str:
         "- **Time to first feasible.** rato_opt (HiGHS or CBC): first progress callback "
         "carrying an incumbent, i.e. the first plan that passed `verify_plan` (usually the "
         "warm start, reported as soon as it verifies; with CBC, later solutions come from "
-        "CBC's log, read while it runs by `rato_opt.cbclog`). Naive + CBC: the first solution "
+        "CBC's log, read while it runs by `rato_opt.optimize.cbclog`). Naive + CBC: the first solution "
         "in the CBC log (same parser), CBC's clock shifted to the run start. Naive + HiGHS: "
         "HiGHS's improving-solution callback. spopt: the end of the heuristic. All times count "
         "from the start of model building.",

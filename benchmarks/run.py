@@ -7,7 +7,7 @@ Usage::
 
 Every (instance, method) pair runs in a fresh forked worker with the instance's
 time limit as wall-clock budget (model building included); results are scored with
-rato_opt's own objective (:func:`rato_opt.plan.score_plan`) and verifier in the
+rato_opt's own objective (:func:`rato_opt.assess.plan.score_plan`) and verifier in the
 parent. Progress traces go to ``benchmarks/out/`` (git-ignored); the markdown report
 (machine, versions, results, ratios, targets) goes to ``--out``.
 """
@@ -67,8 +67,8 @@ def _progress_recorder(t0: float, events: list[dict]):
 
 
 def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") -> dict:
-    from rato_opt.model import build_model
-    from rato_opt.solver import LARGE_MODEL, propose_regions, solve
+    from rato_opt.optimize.model import build_model
+    from rato_opt.optimize.pipeline import LARGE_MODEL, propose_regions, solve
     from rato_opt.spec import Budget
 
     # methods are compared at equal wall time: every stage of ours runs on the clock
@@ -91,7 +91,7 @@ def _work_ours(inst: Instance, graph, solver: str, formulation: str = "flow") ->
     remaining = max(inst.time_limit - build_s, 1.0)
     log_text = ""
     if solver == "cbc":
-        # rato_opt reads CBC's log while it runs (rato_opt.cbclog): same progress stream
+        # rato_opt reads CBC's log while it runs (rato_opt.optimize.cbclog): same progress stream
         # as HiGHS; msg=True only to keep the log tail in the record
         buf = io.StringIO()
         with contextlib.redirect_stderr(buf):  # rato_opt writes solver logs to stderr
@@ -207,7 +207,7 @@ def _score(inst: Instance, graph, record: dict) -> None:
     """Score the record's assignment with our objective and verifier (in place)."""
     import pandas as pd
 
-    from rato_opt.plan import score_plan
+    from rato_opt.assess.plan import score_plan
 
     assignment = record.get("assignment")
     if not assignment:
@@ -425,10 +425,10 @@ def run_benchmark(
     """
     # Load the optimiser once, in this process, so every forked worker runs the same code
     # even if the source files change during a long run.
-    import rato_opt.model
-    import rato_opt.plan
-    import rato_opt.solver  # noqa: F401
-    from rato_opt.graph import graph_from_landscape
+    import rato_opt.assess.plan
+    import rato_opt.optimize.model
+    import rato_opt.optimize.pipeline  # noqa: F401
+    from rato_opt.landscape.graph import graph_from_landscape
 
     fingerprint = code_fingerprint()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 The embedded synthetic country has 12 provinces and 35 arbeidsmarktregio's. The
 script writes three plans as CSV files — the provinces, the arbeidsmarktregio's and
 a planner's variant in which two neighbouring provinces merge — and compares them
-with :func:`rato_opt.workflow.compare_plan_files`: metrics side by side, adjusted
+with :func:`rato_opt.workflow.run.compare_plan_files`: metrics side by side, adjusted
 Rand index and variation of information per pair, the units that move, and
 difference maps. No solver is needed.
 
@@ -22,9 +22,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from rato_opt.colouring import region_graph
-from rato_opt.scenario import Scenario
-from rato_opt.workflow import compare_plan_files
+from rato_opt.maps.colouring import region_graph
+from rato_opt.workflow.run import compare_plan_files
+from rato_opt.workflow.scenario import Scenario
 
 
 def partition(landscape, layer: str):

@@ -17,8 +17,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from rato_opt.scenario import Scenario
-from rato_opt.workflow import run_scenario
+from rato_opt.workflow.run import run_scenario
+from rato_opt.workflow.scenario import Scenario
 
 HERE = Path(__file__).resolve().parent
 

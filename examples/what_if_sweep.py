@@ -23,9 +23,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from rato_opt.plotting import save_figure
-from rato_opt.scenario import Scenario
-from rato_opt.sweeps import sweep
+from rato_opt.maps.plotting import save_figure
+from rato_opt.workflow.scenario import Scenario
+from rato_opt.workflow.sweeps import sweep
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,9 +1,9 @@
 """What a region plan must satisfy and optimise: :class:`RegionSpec` and its parts.
 
 The specification is independent of any model formulation or solver. It is read by
-the model builder (:mod:`rato_opt.model`), by the formulation-independent checks
-(:func:`rato_opt.plan.verify_plan`, :func:`rato_opt.diagnose.precheck`) and by the
-scorer (:func:`rato_opt.plan.score_plan`).
+the model builder (:mod:`rato_opt.optimize.model`), by the formulation-independent checks
+(:func:`rato_opt.assess.plan.verify_plan`, :func:`rato_opt.assess.diagnose.precheck`) and by the
+scorer (:func:`rato_opt.assess.plan.score_plan`).
 
 All four classes are frozen dataclasses that check their fields when built, so an
 inconsistent specification fails early with a message saying what was given and
@@ -124,7 +124,7 @@ class Bound:
 class Objective:
     """Weights of the objective terms; every term is a fraction in [0, 1] times its weight.
 
-    See the module :mod:`rato_opt.metrics` for the exact definition of each term.
+    See the module :mod:`rato_opt.assess.metrics` for the exact definition of each term.
 
     Parameters
     ----------
@@ -426,7 +426,7 @@ def _count_or_none(value: Any, what: str, *, minimum: int = 0) -> int | None:
 class Budget:
     """How much work a solve may do, counted in work rather than seconds.
 
-    Every stage of :func:`rato_opt.solver.solve` is budgeted here, so the same
+    Every stage of :func:`rato_opt.optimize.pipeline.solve` is budgeted here, so the same
     landscape, spec, seed and budget give the same plan on any machine and under any
     load. A wall-clock ``time_limit`` stays available as a cap; a plan whose run hit it
     says so (``plan.run["stopped_by"] == "time_limit"``, ``deterministic`` False).

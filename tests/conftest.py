@@ -17,10 +17,10 @@ import pytest
 from shapely import box
 
 from rato_opt import Landscape, Layer
-from rato_opt.data import data_dir
 from rato_opt.exceptions import DataNotFoundError
-from rato_opt.graph import graph_from_landscape
-from rato_opt.units import validate_units
+from rato_opt.landscape.graph import graph_from_landscape
+from rato_opt.landscape.units import validate_units
+from rato_opt.sources.data import data_dir
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Simulated annealing (rato_opt.anneal) and how solve() uses it."""
+"""Simulated annealing (rato_opt.optimize.anneal) and how solve() uses it."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rato_opt.anneal import anneal
-from rato_opt.heuristic import warm_start_labels
-from rato_opt.model import (
+from rato_opt.assess.plan import score_plan, verify_plan
+from rato_opt.optimize.anneal import anneal
+from rato_opt.optimize.heuristic import warm_start_labels
+from rato_opt.optimize.model import (
     Bound,
     Locks,
     Objective,
@@ -19,10 +20,9 @@ from rato_opt.model import (
     build_model,
     model_graph,
 )
-from rato_opt.plan import score_plan, verify_plan
-from rato_opt.solver import solve
+from rato_opt.optimize.pipeline import solve
+from rato_opt.sources.synthetic import make_country
 from rato_opt.spec import Budget
-from rato_opt.synthetic import make_country
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_solve_reports_the_first_plan_early_and_never_a_worse_incumbent():
 
 def test_solve_with_cbc_reports_solver_progress_from_its_log():
     land = make_country(n_units=30, seed=1)
-    # no upper bound: the knapsack bound (rato_opt.bounds) is 0 and CBC's bound is the best
+    # no upper bound: the knapsack bound (rato_opt.optimize.bounds) is 0 and CBC's bound is the best
     spec = RegionSpec(k=4, bounds=[Bound("population", lower=0.33, relative=True)],
                       objective=Objective(split=1.0, split_by="pupils_po", compactness=0.5))
     events = []

@@ -24,10 +24,11 @@ from test_scenario import write_grid_files
 
 matplotlib.use("Agg")
 
-import rato_opt.cli as cli
-import rato_opt.solver as solver_module
+import rato_opt.optimize.pipeline as solver_module
+import rato_opt.workflow.cli as cli
 from rato_opt import Landscape, Layer
-from rato_opt.diagnose import check_feasible, check_start, precheck
+from rato_opt.assess.diagnose import check_feasible, check_start, precheck
+from rato_opt.assess.plan import Plan
 from rato_opt.exceptions import (
     ColumnError,
     CRSError,
@@ -36,12 +37,11 @@ from rato_opt.exceptions import (
     ScenarioError,
     UnitCodeError,
 )
-from rato_opt.export import atomic_output, check_output_dir, export_plan, read_plan
-from rato_opt.plan import Plan
-from rato_opt.scenario import Scenario
+from rato_opt.landscape.units import check_coordinates, join_weights, read_units, validate_units
 from rato_opt.spec import Bound, RegionSpec
-from rato_opt.units import check_coordinates, join_weights, read_units, validate_units
-from rato_opt.workflow import compare_plan_files
+from rato_opt.workflow.export import atomic_output, check_output_dir, export_plan, read_plan
+from rato_opt.workflow.run import compare_plan_files
+from rato_opt.workflow.scenario import Scenario
 
 
 def _files_scenario(folder: Path, **changes) -> Scenario:
@@ -300,7 +300,7 @@ def no_work(monkeypatch):
         raise AssertionError("the CLI started working before checking its arguments")
 
     monkeypatch.setattr(cli, "demo", forbidden)
-    import rato_opt.workflow as workflow
+    import rato_opt.workflow.run as workflow
 
     monkeypatch.setattr(workflow, "run_scenario_file", forbidden)
     monkeypatch.setattr(workflow, "compare_plan_files", forbidden)
@@ -390,8 +390,8 @@ def test_outputs_respect_the_umask(tmp_path, umask, mask, dirs, files):
 def test_figures_and_cache_files_respect_the_umask(tmp_path, umask):
     from matplotlib.figure import Figure
 
-    from rato_opt.online import _write_atomic
-    from rato_opt.plotting import save_figure
+    from rato_opt.maps.plotting import save_figure
+    from rato_opt.sources.pdok import _write_atomic
 
     (png,) = save_figure(Figure(figsize=(1, 1)), tmp_path / "map", formats=("png",), dpi=20)
     assert png.stat().st_mode & 0o777 == 0o644
@@ -401,7 +401,7 @@ def test_figures_and_cache_files_respect_the_umask(tmp_path, umask):
 
 # ------------------------------------------------------------- C. one white-spot number
 def test_demo_white_spots_agree_across_table_json_console_and_map(tmp_path, monkeypatch, capsys):
-    from rato_opt.synthetic import load_default
+    from rato_opt.sources.synthetic import load_default
 
     figures = {}
 
@@ -511,7 +511,7 @@ def test_cli_completed_run_exits_0(run_files, monkeypatch, capsys):
 
 
 def test_demo_interrupted_writes_its_outputs_and_exits_130(tmp_path, monkeypatch, capfd):
-    import rato_opt.synthetic as synthetic
+    import rato_opt.sources.synthetic as synthetic
 
     small = synthetic.make_country(n_units=60, seed=1)
     monkeypatch.setattr(synthetic, "load_default", lambda: small)

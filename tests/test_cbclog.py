@@ -1,4 +1,4 @@
-"""Tests of rato_opt.cbclog: CBC log parsing (CBC 2.10 and CBC devel) and the log watcher.
+"""Tests of rato_opt.optimize.cbclog: CBC log parsing (CBC 2.10 and CBC devel) and the log watcher.
 
 The log excerpts below were recorded from real runs of PuLP's ``COIN_CMD`` on small
 generalised-assignment MILPs, with the bundled CBC 2.10.3 (``OLD_*``) and with
@@ -15,7 +15,7 @@ import time
 import pulp
 import pytest
 
-from rato_opt.cbclog import CbcEvent, CbcLog, CbcLogWatcher, parse_cbc_log
+from rato_opt.optimize.cbclog import CbcEvent, CbcLog, CbcLogWatcher, parse_cbc_log
 
 OLD_MIN = """\
 command line - cbc /tmp/x-pulp.mps -sec 3.0 -randomSeed 1 -randomCbcSeed 1 -ratio 1e-06 -threads 1 -timeMode elapsed -solve -printingOptions all -solution /tmp/x-pulp.sol (default strategy 1)

@@ -15,8 +15,8 @@ import sys
 import pandas as pd
 import pytest
 
-from rato_opt.cli import demo, main
 from rato_opt.spec import Budget
+from rato_opt.workflow.cli import demo, main
 
 #: The demo's wall-clock cap in these tests: the work budget ends the solve long
 #: before (about 11 s on an idle machine), so a busy machine never reaches it and
@@ -28,7 +28,7 @@ CAP = "600"
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     proc = subprocess.run(
-        [sys.executable, "-m", "rato_opt.cli", "demo", "--out", str(out), "--json",
+        [sys.executable, "-m", "rato_opt.workflow.cli", "demo", "--out", str(out), "--json",
          "--time-limit", CAP],
         capture_output=True, text=True, check=False, timeout=900,
     )
@@ -110,8 +110,8 @@ def test_demo_twice_gives_the_same_plan(demo_run, tmp_path):
 @pytest.mark.parametrize("value", ["-1", "1.5", "abc", "", "True"])
 @pytest.mark.parametrize("command", [["demo"], ["run", "scenario.toml"]])
 def test_seed_is_checked_first(tmp_path, capsys, monkeypatch, command, value):
-    import rato_opt.cli as cli
-    import rato_opt.workflow as workflow
+    import rato_opt.workflow.cli as cli
+    import rato_opt.workflow.run as workflow
 
     def forbidden(*args, **kwargs):
         raise AssertionError("the CLI started working before checking --seed")
@@ -127,8 +127,8 @@ def test_seed_is_checked_first(tmp_path, capsys, monkeypatch, command, value):
 
 
 def test_seed_reaches_demo_and_run(tmp_path, monkeypatch):
-    import rato_opt.cli as cli
-    import rato_opt.workflow as workflow
+    import rato_opt.workflow.cli as cli
+    import rato_opt.workflow.run as workflow
 
     seen = {}
 

@@ -16,7 +16,7 @@ from conftest import grid_units
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rato_opt.compare import (
+from rato_opt.assess.compare import (
     Comparison,
     adjusted_rand_index,
     compare_plans,
@@ -25,8 +25,8 @@ from rato_opt.compare import (
     variation_of_information,
 )
 from rato_opt.exceptions import InputError, UnitCodeError
-from rato_opt.landscape import Landscape
-from rato_opt.layers import Layer
+from rato_opt.landscape.coverage import Landscape
+from rato_opt.landscape.layers import Layer
 from rato_opt.spec import RegionSpec
 
 
@@ -163,7 +163,7 @@ def test_compare_maps(land, plans):
 
 
 def test_compare_plan_objects_keep_solver_facts(land, plans):
-    from rato_opt.plan import score_plan
+    from rato_opt.assess.plan import score_plan
 
     scored = score_plan(land, plans["rows"])
     cmp = compare_plans(land, [scored, plans["columns"]])

@@ -12,10 +12,10 @@ from conftest import grid_units
 from shapely import box
 
 from rato_opt import Landscape, Layer
-from rato_opt.diagnose import check_feasible, feasible_k_range, precheck, precheck_notes
+from rato_opt.assess.diagnose import check_feasible, feasible_k_range, precheck, precheck_notes
 from rato_opt.exceptions import ColumnError, InfeasibleError, LayerError
+from rato_opt.landscape.units import validate_units
 from rato_opt.spec import Bound, Locks, Objective, RegionSpec
-from rato_opt.units import validate_units
 
 matplotlib.use("Agg")
 
@@ -223,8 +223,8 @@ def test_feasible_k_range_on_grid():
 # --------------------------------------------------------------------------- real map
 @pytest.fixture(scope="module")
 def real_population(real_data):
-    from rato_opt.graph import graph_from_landscape
-    from rato_opt.units import join_weights, read_units
+    from rato_opt.landscape.graph import graph_from_landscape
+    from rato_opt.landscape.units import join_weights, read_units
 
     units = read_units(real_data / "cbs_gemeente_2024_gegeneraliseerd.geojson", code="statcode",
                        name="statnaam")

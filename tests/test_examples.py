@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rato_opt.scenario import Scenario
+from rato_opt.workflow.scenario import Scenario
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("*.py"))

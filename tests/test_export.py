@@ -10,12 +10,12 @@ import pyogrio
 import pytest
 from conftest import grid_units
 
-import rato_opt.export as export
+import rato_opt.workflow.export as export
+from rato_opt.assess.plan import score_plan
 from rato_opt.exceptions import ColumnError, DataNotFoundError, InputError, UnitCodeError
-from rato_opt.export import atomic_output, export_plan, read_plan, region_summary
-from rato_opt.landscape import Landscape
-from rato_opt.layers import Layer
-from rato_opt.plan import score_plan
+from rato_opt.landscape.coverage import Landscape
+from rato_opt.landscape.layers import Layer
+from rato_opt.workflow.export import atomic_output, export_plan, read_plan, region_summary
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_export_a_plan_object(tmp_path, land, plan):
 @pytest.fixture(scope="module")
 def solved():
     """A solved plan of the 3×4 grid (k = 2, small work budget) and its landscape."""
-    from rato_opt.solver import propose_regions
+    from rato_opt.optimize.pipeline import propose_regions
     from rato_opt.spec import Budget, RegionSpec
 
     units = grid_units(3, 4, weights={"population": [10 * (i + 1) for i in range(12)]})

@@ -10,8 +10,8 @@ from conftest import grid_units
 from shapely import box
 
 from rato_opt.exceptions import DisconnectedError, GraphError, UnitCodeError
-from rato_opt.graph import build_graph, check_connected, components
-from rato_opt.units import validate_units
+from rato_opt.landscape.graph import build_graph, check_connected, components
+from rato_opt.landscape.units import validate_units
 
 
 def test_grid_queen_and_rook():
@@ -68,7 +68,7 @@ def test_components_order():
 
 
 def test_real_map_components(real_data):
-    from rato_opt.units import read_units
+    from rato_opt.landscape.units import read_units
 
     units = read_units(
         real_data / "cbs_gemeente_2024_gegeneraliseerd.geojson", code="statcode", name="statnaam"

@@ -24,7 +24,7 @@ CHILD = textwrap.dedent(
     """
     import json, sys, time
     import rato_opt as ro
-    from rato_opt.synthetic import make_country
+    from rato_opt.sources.synthetic import make_country
 
     stage_wanted, solver = sys.argv[1], sys.argv[2]
     land = make_country(n_units=120, seed=3)

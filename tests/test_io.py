@@ -1,4 +1,4 @@
-"""File loaders of rato_opt.io, on small files each test writes itself."""
+"""File loaders of rato_opt.sources.io, on small files each test writes itself."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from rato_opt.exceptions import (
     UnitCodeError,
     WeightError,
 )
-from rato_opt.io import (
+from rato_opt.landscape.units import validate_units
+from rato_opt.sources.io import (
     amr_layer,
     board_footprint_layer,
     cbs_gemeenten_from_frame,
@@ -39,7 +40,6 @@ from rato_opt.io import (
     read_water_links,
     region_code_layer,
 )
-from rato_opt.units import validate_units
 
 CODES = ["GM0001", "GM0002", "GM0003", "GM0004"]
 
@@ -462,7 +462,7 @@ def test_read_water_links(tmp_path, units):
 
 def test_loaders_make_a_landscape(schools_csv, pupils_csv, units, tmp_path):
     """The pieces fit together: units + weights + layers + links."""
-    from rato_opt.landscape import Landscape, layer_summary
+    from rato_opt.landscape.coverage import Landscape, layer_summary
 
     amr = tmp_path / "amr.csv"
     amr.write_text(AMR_TEXT)

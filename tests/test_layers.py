@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 from shapely import box
 
 from rato_opt.exceptions import ColumnError, CRSError, LayerError, UnitCodeError
-from rato_opt.landscape import Landscape, coverage_table, layer_summary, multiplicity, white_spots
-from rato_opt.layers import Layer
+from rato_opt.landscape.coverage import (
+    Landscape,
+    coverage_table,
+    layer_summary,
+    multiplicity,
+    white_spots,
+)
+from rato_opt.landscape.layers import Layer
 
 
 @pytest.fixture
@@ -28,7 +34,7 @@ def row():
         geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 0, 3000, 1000)],
         crs="EPSG:28992",
     )
-    from rato_opt.units import validate_units
+    from rato_opt.landscape.units import validate_units
 
     return validate_units(frame, code="code")
 

@@ -16,9 +16,7 @@ from hypothesis import strategies as st
 from shapely import Polygon, box
 
 from rato_opt import Landscape, Layer
-from rato_opt.exceptions import ColumnError, LayerError
-from rato_opt.graph import graph_from_landscape
-from rato_opt.metrics import (
+from rato_opt.assess.metrics import (
     TERMS,
     alliance_cost,
     as_assignment,
@@ -30,6 +28,8 @@ from rato_opt.metrics import (
     split_layer_weights,
     split_table,
 )
+from rato_opt.exceptions import ColumnError, LayerError
+from rato_opt.landscape.graph import graph_from_landscape
 from rato_opt.spec import Objective, RegionSpec
 
 matplotlib.use("Agg")
@@ -319,8 +319,8 @@ def test_national_alliances_are_ignored_for_nesting():
     """
     import pandas as pd
 
-    from rato_opt.layers import Layer
-    from rato_opt.metrics import alliance_cost, regional_collaborations
+    from rato_opt.assess.metrics import alliance_cost, regional_collaborations
+    from rato_opt.landscape.layers import Layer
 
     codes = pd.Index(list("ABCD"))
     t = pd.DataFrame(

@@ -1,4 +1,4 @@
-"""Tests of rato_opt.model: building the integer program (no solving here)."""
+"""Tests of rato_opt.optimize.model: building the integer program (no solving here)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from shapely import box
 
 from rato_opt import Landscape, Layer
 from rato_opt.exceptions import DisconnectedError, LayerError, ModelError, UnitCodeError
-from rato_opt.model import (
+from rato_opt.landscape.units import validate_units
+from rato_opt.optimize.model import (
     Bound,
     Locks,
     Objective,
@@ -23,7 +24,6 @@ from rato_opt.model import (
     build_model,
     model_graph,
 )
-from rato_opt.units import validate_units
 
 matplotlib.use("Agg")
 
@@ -121,7 +121,7 @@ def test_bad_specs_raise_helpful_errors():
 
 
 def test_evaluate_matches_metrics_on_any_assignment():
-    from rato_opt.metrics import objective_terms
+    from rato_opt.assess.metrics import objective_terms
 
     land = _grid_land()
     spec = RegionSpec(k=3, contiguity="rook", objective=Objective(
@@ -146,9 +146,9 @@ def test_k_range_and_relative_bounds_build():
 def test_alliance_term_ignores_national_alliances_like_the_metrics():
     """Regression: the model once counted the national alliances (covering every unit),
     so its alliance term was 0 where score_plan's was not."""
-    from rato_opt.model import RegionModel, model_graph
-    from rato_opt.plan import score_plan
-    from rato_opt.synthetic import make_country
+    from rato_opt.assess.plan import score_plan
+    from rato_opt.optimize.model import RegionModel, model_graph
+    from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=60, seed=1)
     members = land.layers["alliance"].members()

@@ -1,4 +1,4 @@
-"""The real 2024 landscape (342 gemeenten) as loaded by rato_opt.nl.load_nl_2024."""
+"""The real 2024 landscape (342 gemeenten) as loaded by rato_opt.sources.nl2024.load_nl_2024."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from rato_opt.graph import build_graph, components, graph_from_landscape
-from rato_opt.landscape import layer_summary, multiplicity, white_spots
-from rato_opt.nl import FILES, LAYERS, NL_2024_CREDIT, NL_2024_NAME, load_nl_2024
+from rato_opt.landscape.coverage import layer_summary, multiplicity, white_spots
+from rato_opt.landscape.graph import build_graph, components, graph_from_landscape
+from rato_opt.sources.nl2024 import FILES, LAYERS, NL_2024_CREDIT, NL_2024_NAME, load_nl_2024
 
 pytestmark = pytest.mark.realdata
 
@@ -141,7 +141,7 @@ def test_all_layers_and_errors(real_data):
 
 def test_other_real_files(real_data):
     """The 2022 geometry and the kerncijfers file read with the same loaders."""
-    from rato_opt.io import read_cbs_gemeenten, read_cbs_kerncijfers
+    from rato_opt.sources.io import read_cbs_gemeenten, read_cbs_kerncijfers
 
     g2022 = read_cbs_gemeenten(real_data / "cbs_gemeente_2022_gegeneraliseerd.geojson")
     assert len(g2022) == 345 and "GM0457" in g2022.index  # Weesp still separate
@@ -155,8 +155,8 @@ def test_online_parser_reads_a_real_pdok_answer(real_data, tmp_path):
     """The shared 2024 file is a PDOK gemeente_gegeneraliseerd answer: parse it offline."""
     import json
 
-    from rato_opt.io import read_cbs_gemeenten
-    from rato_opt.online import fetch_cbs_gemeenten, ogc_items_url
+    from rato_opt.sources.io import read_cbs_gemeenten
+    from rato_opt.sources.pdok import fetch_cbs_gemeenten, ogc_items_url
 
     raw = (real_data / FILES["gemeenten"]).read_bytes()
     served = []

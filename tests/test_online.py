@@ -1,4 +1,4 @@
-"""PDOK download logic of rato_opt.online, entirely offline.
+"""PDOK download logic of rato_opt.sources.pdok, entirely offline.
 
 The network function is replaced by a fake that serves GeoJSON built here; a guard
 makes any real network access fail the test.
@@ -13,9 +13,9 @@ import urllib.parse
 import pytest
 from shapely import box
 
-from rato_opt import online
+from rato_opt.sources import pdok as online
 from rato_opt.exceptions import DataNotFoundError, InputError, UnitCodeError
-from rato_opt.online import (
+from rato_opt.sources.pdok import (
     FetchError,
     cache_dir,
     cache_path,

@@ -17,10 +17,8 @@ from hypothesis import strategies as st
 from shapely import box
 
 from rato_opt import Landscape, Layer
-from rato_opt.exceptions import ModelError, UnitCodeError
-from rato_opt.graph import graph_from_landscape
-from rato_opt.metrics import objective_terms
-from rato_opt.plan import (
+from rato_opt.assess.metrics import objective_terms
+from rato_opt.assess.plan import (
     Plan,
     Verification,
     canonical_regions,
@@ -29,8 +27,10 @@ from rato_opt.plan import (
     score_plan,
     verify_plan,
 )
+from rato_opt.exceptions import ModelError, UnitCodeError
+from rato_opt.landscape.graph import graph_from_landscape
+from rato_opt.landscape.units import validate_units
 from rato_opt.spec import Bound, Locks, Objective, RegionSpec
-from rato_opt.units import validate_units
 
 matplotlib.use("Agg")
 
@@ -357,7 +357,7 @@ def test_score_plan_invariants(values):
 # --------------------------------------------------------------------------- real map
 @pytest.fixture(scope="module")
 def real_amr(real_data):
-    from rato_opt.units import read_units
+    from rato_opt.landscape.units import read_units
 
     units = read_units(real_data / "cbs_gemeente_2024_gegeneraliseerd.geojson", code="statcode",
                        name="statnaam")

@@ -1,4 +1,4 @@
-"""Tests of the static maps (rato_opt.plotting), map colouring and interactive maps.
+"""Tests of the static maps (rato_opt.maps.plotting), map colouring and interactive maps.
 
 Small grids from ``tests/conftest.py``::
 
@@ -25,18 +25,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from rato_opt.colouring import (
+from rato_opt.exceptions import InputError, LayerError, UnitCodeError
+from rato_opt.landscape.coverage import Landscape
+from rato_opt.landscape.graph import build_graph
+from rato_opt.landscape.layers import Layer
+from rato_opt.maps.colouring import (
     PALETTE,
     colour_graph,
     match_regions,
     region_colours,
     region_graph,
 )
-from rato_opt.exceptions import InputError, LayerError, UnitCodeError
-from rato_opt.graph import build_graph
-from rato_opt.landscape import Landscape
-from rato_opt.layers import Layer
-from rato_opt.plotting import (
+from rato_opt.maps.plotting import (
     add_credit,
     changed_units,
     plot_difference,
@@ -441,7 +441,7 @@ def test_save_figure_rejects_bad_input(tmp_path):
 # ------------------------------------------------------------------ interactive
 def test_explore_regions_map_with_tooltips(grid, grid_graph):
     folium = pytest.importorskip("folium")
-    from rato_opt.interactive import explore_regions
+    from rato_opt.maps.interactive import explore_regions
 
     plan = _plan(grid)
     fmap = explore_regions(
@@ -459,7 +459,7 @@ def test_explore_regions_map_with_tooltips(grid, grid_graph):
 
 
 def test_explore_regions_without_folium_says_how_to_install(grid, monkeypatch):
-    from rato_opt.interactive import explore_regions
+    from rato_opt.maps.interactive import explore_regions
 
     monkeypatch.setitem(sys.modules, "folium", None)
     with pytest.raises(ImportError, match=r"pip install rato_opt\[notebook\]"):
@@ -469,7 +469,7 @@ def test_explore_regions_without_folium_says_how_to_install(grid, monkeypatch):
 def test_explore_regions_unknown_tooltip_column(grid, grid_graph):
     pytest.importorskip("folium")
     from rato_opt.exceptions import ColumnError
-    from rato_opt.interactive import explore_regions
+    from rato_opt.maps.interactive import explore_regions
 
     with pytest.raises(ColumnError, match="tooltip"):
         explore_regions(grid, _plan(grid), graph=grid_graph, tooltip_columns=["nope"])
@@ -478,7 +478,7 @@ def test_explore_regions_unknown_tooltip_column(grid, grid_graph):
 # ------------------------------------------------------------------ real data
 @pytest.mark.realdata
 def test_arbeidsmarktregios_map_on_real_gemeenten(real_data):
-    from rato_opt.units import read_units
+    from rato_opt.landscape.units import read_units
 
     units = read_units(
         real_data / "cbs_gemeente_2024_gegeneraliseerd.geojson", code="statcode", name="statnaam"

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from conftest import grid_units
 
-from rato_opt.graph import build_graph
-from rato_opt.landscape import Landscape
-from rato_opt.layers import Layer
-from rato_opt.plan import verify_plan
-from rato_opt.pmedian import build_pmedian, pmedian_regions, solve_pmedian
+from rato_opt.assess.plan import verify_plan
+from rato_opt.landscape.coverage import Landscape
+from rato_opt.landscape.graph import build_graph
+from rato_opt.landscape.layers import Layer
+from rato_opt.optimize.pmedian import build_pmedian, pmedian_regions, solve_pmedian
 from rato_opt.spec import Bound, RegionSpec
 
 

@@ -5,7 +5,7 @@ never in seconds, and nothing asserts on elapsed time: the time limit is a gener
 cap that the work budget always ends first. Two ``rato-opt run`` of the same scenario
 run in separate interpreters (so with different hash seeds, as on two machines); the
 scenario runs every stage (seeded starts, annealing, then the integer program with a
-node budget). Further runs use :func:`rato_opt.workflow.run_scenario_file` in-process
+node budget). Further runs use :func:`rato_opt.workflow.run.run_scenario_file` in-process
 without maps, which writes the same plan files as the command line.
 
 The demo's reproducibility is tested in ``tests/test_cli.py``
@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from test_scenario import write_grid_files
 
-from rato_opt.cli import main
-from rato_opt.export import read_plan, read_run
-from rato_opt.plan import verify_plan
-from rato_opt.scenario import Scenario
+from rato_opt.assess.plan import verify_plan
 from rato_opt.spec import Budget
-from rato_opt.workflow import run_scenario_file
+from rato_opt.workflow.cli import main
+from rato_opt.workflow.export import read_plan, read_run
+from rato_opt.workflow.run import run_scenario_file
+from rato_opt.workflow.scenario import Scenario
 
 #: A small work budget: the 4 × 5 grid solves in about a second.
 BUDGET = Budget(seed=0, starts=2, anneal_rounds=1, nodes=50)
@@ -82,7 +82,7 @@ def _scenario_file(folder: Path, *, nodes: int = BUDGET.nodes) -> Path:
 def _cli_run(scenario: Path, out: Path, *extra: str) -> dict:
     """``rato-opt run SCENARIO --out OUT --json`` in a fresh interpreter; its stdout JSON."""
     proc = subprocess.run(
-        [sys.executable, "-m", "rato_opt.cli", "run", str(scenario), "--out", str(out),
+        [sys.executable, "-m", "rato_opt.workflow.cli", "run", str(scenario), "--out", str(out),
          "--json", *extra],
         capture_output=True, text=True, check=False, timeout=600,
     )

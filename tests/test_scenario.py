@@ -12,10 +12,10 @@ from conftest import grid_units
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import rato_opt.scenario as scenario_module
+import rato_opt.workflow.scenario as scenario_module
 from rato_opt.exceptions import ScenarioError
-from rato_opt.scenario import Scenario, load_scenario
 from rato_opt.spec import Budget, RegionSpec
+from rato_opt.workflow.scenario import Scenario, load_scenario
 
 tomllib = scenario_module._toml_reader
 

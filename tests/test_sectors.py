@@ -9,10 +9,10 @@ import pytest
 from conftest import grid_units
 
 from rato_opt import Landscape, Layer
+from rato_opt.assess.metrics import objective_terms
 from rato_opt.exceptions import ColumnError, InputError, LayerError
-from rato_opt.metrics import objective_terms
-from rato_opt.sectors import SECTORS, Sector, get_sector, sector_landscape, sector_spec
 from rato_opt.spec import Bound, Objective, RegionSpec
+from rato_opt.workflow.sectors import SECTORS, Sector, get_sector, sector_landscape, sector_spec
 
 matplotlib.use("Agg")
 

@@ -1,4 +1,4 @@
-"""Tests of rato_opt.solver / heuristic / elastic: proven optima on tiny grids, invariants.
+"""Tests of rato_opt.optimize.pipeline / heuristic / elastic: proven optima on tiny grids, invariants.
 
 Grids come from ``conftest.grid_units`` (1 km squares, codes ``r{row}c{col}``); every
 grid test uses rook contiguity so that corner contacts do not count.
@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rato_opt import Landscape, Layer
+from rato_opt.assess.metrics import objective_terms
+from rato_opt.assess.plan import score_plan, verify_plan
 from rato_opt.exceptions import InfeasibleError, ModelError
-from rato_opt.heuristic import greedy_regions
-from rato_opt.metrics import objective_terms
-from rato_opt.model import Bound, Locks, Objective, RegionSpec, build_model
-from rato_opt.plan import score_plan, verify_plan
-from rato_opt.solver import propose_regions, solve
+from rato_opt.optimize.heuristic import greedy_regions
+from rato_opt.optimize.model import Bound, Locks, Objective, RegionSpec, build_model
+from rato_opt.optimize.pipeline import propose_regions, solve
 from rato_opt.spec import Budget
 
 matplotlib.use("Agg")
@@ -46,7 +46,7 @@ def _check_objective(plan, land, spec, graph):
 
 def _check_model_value(plan, model):
     """For a proven optimum, the solver's objective (plus the model's constant) is the
-    plan's objective recomputed by rato_opt.metrics."""
+    plan's objective recomputed by rato_opt.assess.metrics."""
     value = pulp.value(model.problem.objective) + model.objective_constant
     assert value == pytest.approx(plan.objective, abs=1e-6)
     assert sum(model.evaluate(plan.assignment).values()) == pytest.approx(plan.objective,
@@ -141,7 +141,7 @@ def test_islands_become_their_own_region():
     import geopandas as gpd
     from shapely import box
 
-    from rato_opt.units import validate_units
+    from rato_opt.landscape.units import validate_units
 
     geoms = [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 0, 3000, 1000),
              box(9000, 0, 10000, 1000)]
@@ -228,7 +228,7 @@ def test_apart_together_conflict_through_contiguity_is_explained():
 
 
 def _country_model():
-    from rato_opt.synthetic import make_country
+    from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=120, seed=3)
     spec = RegionSpec(k=12, bounds=[Bound("population", 0.25, 4.0, relative=True)],
@@ -284,7 +284,7 @@ def test_time_limit_must_be_positive(bad):
 # ---------------------------------------------------------------- solver claims
 def _lying(monkeypatch, change):
     """Wrap the HiGHS runner so that its report is altered by ``change(run)``."""
-    import rato_opt.solver as solver_module
+    import rato_opt.optimize.pipeline as solver_module
 
     real = solver_module._run_highs
 
@@ -319,7 +319,7 @@ def test_optimal_with_a_wrong_objective_is_not_believed(monkeypatch):
 
 
 def test_optimal_with_a_bound_above_a_verified_plan_is_not_believed(monkeypatch):
-    from rato_opt.synthetic import make_country
+    from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=40, seed=2)
     spec = RegionSpec(k=4, objective=Objective(split=1.0, split_by="pupils_po",
@@ -351,7 +351,7 @@ def test_infeasible_claim_with_a_verified_plan_in_hand_is_not_believed(monkeypat
 
 @pytest.mark.parametrize("failure", ["no_solution", "crash"])
 def test_a_failing_solver_still_returns_the_best_verified_plan(monkeypatch, failure):
-    import rato_opt.solver as solver_module
+    import rato_opt.optimize.pipeline as solver_module
     from rato_opt.exceptions import SolverError
 
     land, spec = _grid_case()
@@ -380,7 +380,7 @@ def test_no_verified_plan_is_not_solved_with_a_reason(monkeypatch):
 
 
 def test_heuristic_is_contiguous_and_deterministic():
-    from rato_opt.synthetic import make_country
+    from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=80, seed=5)
     spec = RegionSpec(k=8, bounds=[Bound("population", 0.5, 2.0, relative=True)],
@@ -444,7 +444,7 @@ def test_property_plans_are_valid(case):
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_real_map_precheck_names_heavy_units(real_data):
-    from rato_opt.nl import load_nl_2024
+    from rato_opt.sources.nl2024 import load_nl_2024
 
     land = load_nl_2024(real_data, layers=["amr"])
     spec = RegionSpec(k=35, bounds=[Bound("population", 0.9, 1.1, relative=True)])
@@ -458,7 +458,7 @@ def test_real_map_precheck_names_heavy_units(real_data):
 @pytest.mark.realdata
 @pytest.mark.skipif(os.environ.get("RATO_OPT_SKIP_REAL_SOLVE") == "1", reason="opt-out")
 def test_real_map_k35_returns_a_verified_plan(real_data):
-    from rato_opt.nl import load_nl_2024
+    from rato_opt.sources.nl2024 import load_nl_2024
 
     land = load_nl_2024(real_data)
     spec = RegionSpec(k=35, bounds=[Bound("population", 0.5, 2.0, relative=True)],
@@ -477,8 +477,8 @@ def test_real_map_k35_returns_a_verified_plan(real_data):
 
 def test_large_instances_get_a_verified_heuristic_plan(monkeypatch):
     """Above LARGE_MODEL assignment variables no integer program is built."""
-    from rato_opt import solver as solve_module
-    from rato_opt.synthetic import make_country
+    from rato_opt.optimize import pipeline as solve_module
+    from rato_opt.sources.synthetic import make_country
 
     monkeypatch.setattr(solve_module, "LARGE_MODEL", 100)
     monkeypatch.setattr(
@@ -491,7 +491,7 @@ def test_large_instances_get_a_verified_heuristic_plan(monkeypatch):
     assert plan.solver == "heuristic"
     assert plan.status == "feasible"  # never "optimal": nothing was proven
     assert plan.verification.ok and plan.n_regions == 4
-    # no solver bound; the knapsack bound (rato_opt.bounds) is the one reported
+    # no solver bound; the knapsack bound (rato_opt.optimize.bounds) is the one reported
     assert 0.0 <= plan.bound <= plan.objective
     assert plan.gap == pytest.approx((plan.objective - plan.bound) / plan.objective)
     assert plan.run["bound_source"].startswith(("trivial", "per-collaboration"))
@@ -508,7 +508,7 @@ def test_real_map_split_only_claims_are_checked(real_data):
     "Optimal" after 0 nodes with an objective its own plan does not have; the library
     must not pass that on.
     """
-    from rato_opt.nl import load_nl_2024
+    from rato_opt.sources.nl2024 import load_nl_2024
 
     land = load_nl_2024(real_data, layers=("amr", "boards"))
     spec = RegionSpec(k=35, bounds=[Bound("population", 0.284, 2.803, relative=True)],
@@ -533,9 +533,9 @@ def test_real_map_split_only_claims_are_checked(real_data):
 
 def test_knapsack_bound_is_valid_and_reported():
     """The per-collaboration bound lies below every verified plan, and the plan carries it."""
-    from rato_opt.bounds import split_lower_bound
-    from rato_opt.model import RegionModel, model_graph
-    from rato_opt.synthetic import make_country
+    from rato_opt.optimize.bounds import split_lower_bound
+    from rato_opt.optimize.model import RegionModel, model_graph
+    from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=40, seed=2)
     spec = RegionSpec(k=4, bounds=[Bound("population", 0.5, 1.2, relative=True)],

@@ -10,9 +10,9 @@ import pytest
 from test_scenario import write_grid_files
 
 from rato_opt.exceptions import InputError
-from rato_opt.scenario import Scenario
 from rato_opt.spec import Budget
-from rato_opt.sweeps import SweepResult, expand_variants, run_variant, sweep
+from rato_opt.workflow.scenario import Scenario
+from rato_opt.workflow.sweeps import SweepResult, expand_variants, run_variant, sweep
 
 VARIANTS = {
     "k2": {"k": 2},

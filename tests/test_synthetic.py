@@ -1,4 +1,4 @@
-"""Tests of the seeded synthetic country (rato_opt.synthetic)."""
+"""Tests of the seeded synthetic country (rato_opt.sources.synthetic)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from shapely import box
 
 from rato_opt.exceptions import InputError
-from rato_opt.graph import build_graph, components, graph_from_landscape
-from rato_opt.landscape import coverage_table, multiplicity, white_spots
-from rato_opt.synthetic import (
+from rato_opt.landscape.coverage import coverage_table, multiplicity, white_spots
+from rato_opt.landscape.graph import build_graph, components, graph_from_landscape
+from rato_opt.sources.synthetic import (
     LAYER_KINDS,
     _grow_partition,
     load_default,

@@ -13,11 +13,11 @@ import geopandas as gpd
 import pytest
 from test_scenario import write_grid_files
 
-import rato_opt.workflow as workflow
+import rato_opt.workflow.run as workflow
 from rato_opt.exceptions import InputError
-from rato_opt.export import read_plan, read_run
-from rato_opt.scenario import Scenario
-from rato_opt.workflow import compare_plan_files, run_scenario, run_scenario_file
+from rato_opt.workflow.export import read_plan, read_run
+from rato_opt.workflow.run import compare_plan_files, run_scenario, run_scenario_file
+from rato_opt.workflow.scenario import Scenario
 
 
 @pytest.fixture(scope="module")
