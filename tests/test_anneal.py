@@ -1,4 +1,4 @@
-"""Simulated annealing (rato_opt.optimize.anneal) and how solve() uses it."""
+"""Simulated annealing (rato_opt.optimize.annealing) and how solve() uses it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from rato_opt.assess.plan import score_plan, verify_plan
-from rato_opt.optimize.anneal import anneal
+from rato_opt.optimize.annealing import anneal
 from rato_opt.optimize.heuristic import warm_start_labels
 from rato_opt.optimize.model import (
     Bound,

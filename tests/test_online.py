@@ -13,8 +13,8 @@ import urllib.parse
 import pytest
 from shapely import box
 
-from rato_opt.sources import pdok as online
 from rato_opt.exceptions import DataNotFoundError, InputError, UnitCodeError
+from rato_opt.sources import pdok as online
 from rato_opt.sources.pdok import (
     FetchError,
     cache_dir,

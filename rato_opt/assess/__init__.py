@@ -1,0 +1,81 @@
+"""Scoring and checking plans: metrics, Plan, verification, diagnosis, comparison."""
+
+from __future__ import annotations
+
+from .compare import (
+    Comparison,
+    adjusted_rand_index,
+    compare_plans,
+    contingency_table,
+    moved_units,
+    variation_of_information,
+)
+from .diagnose import (
+    check_feasible,
+    check_start,
+    feasible_k_range,
+    precheck,
+    precheck_notes,
+)
+from .metrics import (
+    TERMS,
+    alliance_cost,
+    as_assignment,
+    cut_boundary,
+    evaluate,
+    membership,
+    objective_terms,
+    polsby_popper,
+    regional_collaborations,
+    split_cost,
+    split_layer_weights,
+    split_table,
+    unit_weights,
+)
+from .plan import (
+    REGION_COLUMNS,
+    STATUSES,
+    Plan,
+    Verification,
+    canonical_regions,
+    island_regions,
+    region_table,
+    score_plan,
+    verify_plan,
+)
+
+__all__ = [
+    "Comparison",
+    "compare_plans",
+    "adjusted_rand_index",
+    "variation_of_information",
+    "contingency_table",
+    "moved_units",
+    "precheck",
+    "precheck_notes",
+    "check_feasible",
+    "check_start",
+    "feasible_k_range",
+    "TERMS",
+    "as_assignment",
+    "membership",
+    "unit_weights",
+    "split_layer_weights",
+    "split_cost",
+    "split_table",
+    "cut_boundary",
+    "alliance_cost",
+    "regional_collaborations",
+    "polsby_popper",
+    "evaluate",
+    "objective_terms",
+    "STATUSES",
+    "REGION_COLUMNS",
+    "Verification",
+    "Plan",
+    "canonical_regions",
+    "region_table",
+    "verify_plan",
+    "score_plan",
+    "island_regions",
+]

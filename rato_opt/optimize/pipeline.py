@@ -7,7 +7,7 @@
    improved by local search), the seeded multi-start heuristic, and under tight
    bounds the balanced p-median model;
 2. **improvement** — simulated annealing in rounds from the best plan
-   (:mod:`rato_opt.optimize.anneal`), optionally an exact large-neighbourhood search;
+   (:mod:`rato_opt.optimize.annealing`), optionally an exact large-neighbourhood search;
 3. **exact** — the integer program with HiGHS (highspy) or CBC, node-limited;
 4. **verification** — every plan any stage offers is checked by
    :func:`rato_opt.assess.plan.verify_plan` before it is kept, and every solver claim is
@@ -693,7 +693,7 @@ def _anneal_rounds(model: RegionModel, run: _Run, *, seconds: float, moves: int 
     ``rounds`` the work is fixed (deterministic for ``seed``) and ``seconds`` is only a
     cap; without them rounds of ``round_seconds`` run until ``seconds`` are used.
     """
-    from .anneal import anneal
+    from .annealing import anneal
 
     end = time.perf_counter() + max(seconds, 0.0)
     temp = None
@@ -1202,7 +1202,7 @@ def propose_regions(landscape, spec, *, graph=None, formulation="flow", **solve_
     large instances (more than ``LARGE_MODEL`` assignment variables :math:`x_{ir}`,
     roughly units × k) the integer program is not built: the seeded multi-start
     heuristic (:mod:`rato_opt.optimize.heuristic`) and simulated annealing
-    (:mod:`rato_opt.optimize.anneal`) run within the same :class:`~rato_opt.spec.Budget`, and
+    (:mod:`rato_opt.optimize.annealing`) run within the same :class:`~rato_opt.spec.Budget`, and
     the best verified plan is returned as ``"feasible"`` with the trivial bound 0
     (every term is non-negative) and ``solver="heuristic"``. Call :func:`build_model`
     and :func:`solve` directly to force the integer program.

@@ -242,10 +242,10 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str, seed: int = 0
     import matplotlib.pyplot as plt
 
     from ..landscape.graph import graph_from_landscape
+    from ..maps import plotting
     from ..optimize.pipeline import propose_regions
     from ..sources.synthetic import load_default
     from ..spec import Budget
-    from ..maps import plotting
 
     started = time.perf_counter()
     land = load_default()
