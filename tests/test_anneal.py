@@ -8,19 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rato_opt.assess.plan import score_plan, verify_plan
+from rato_opt.assess.plan import score_plan
+from rato_opt.assess.verify import verify_plan
 from rato_opt.optimize.annealing import anneal
 from rato_opt.optimize.heuristic import warm_start_labels
 from rato_opt.optimize.model import (
     Bound,
     Locks,
     Objective,
-    RegionModel,
     RegionSpec,
     build_model,
-    model_graph,
 )
 from rato_opt.optimize.pipeline import solve
+from rato_opt.optimize.problem import CompiledProblem, compile_problem
 from rato_opt.sources.synthetic import make_country
 from rato_opt.spec import Budget
 
@@ -40,8 +40,8 @@ def _spec(**kwargs) -> RegionSpec:
     )
 
 
-def _light(land, spec) -> RegionModel:
-    return RegionModel(land, spec, model_graph(land, spec), _light=True)
+def _problem(land, spec) -> CompiledProblem:
+    return compile_problem(land, spec)
 
 
 def _as_series(model, labels) -> pd.Series:
@@ -50,7 +50,7 @@ def _as_series(model, labels) -> pd.Series:
 
 def test_anneal_improves_a_start_and_keeps_it_valid(country):
     spec = _spec()
-    model = _light(country, spec)
+    model = _problem(country, spec)
     start = warm_start_labels(model, seed=0, starts=2, time_budget=math.inf)
     assert verify_plan(country, _as_series(model, start), spec, graph=model.graph).ok
     res = anneal(model, start, time_budget=math.inf, max_moves=40_000, seed=1)
@@ -68,7 +68,7 @@ def test_anneal_improves_a_start_and_keeps_it_valid(country):
 
 def test_anneal_is_deterministic_with_max_moves(country):
     spec = _spec()
-    model = _light(country, spec)
+    model = _problem(country, spec)
     start = warm_start_labels(model, seed=0, starts=2, time_budget=math.inf)
     a = anneal(model, start, time_budget=math.inf, max_moves=5_000, seed=3)
     b = anneal(model, start, time_budget=math.inf, max_moves=5_000, seed=3)
@@ -79,14 +79,14 @@ def test_anneal_is_deterministic_with_max_moves(country):
 def test_anneal_never_moves_locked_units(country):
     codes = list(country.codes)
     base = _spec()
-    model = _light(country, base)
+    model = _problem(country, base)
     start = warm_start_labels(model, seed=0, starts=2, time_budget=math.inf)
     # lock three units where the start has them, and one whole region as own_region
     fixed = {codes[i]: f"L{start[i]}" for i in (0, 10, 20)}
     own_label = start[40]
     own = tuple(c for c, r in zip(codes, start, strict=True) if r == own_label)
     spec = _spec(locks=Locks(fixed=fixed, own_region=(own,)))
-    model = _light(country, spec)
+    model = _problem(country, spec)
     res = anneal(model, start, time_budget=math.inf, max_moves=20_000, seed=0)
     for code in fixed:
         i = model.pos[code]
@@ -98,7 +98,7 @@ def test_anneal_never_moves_locked_units(country):
 def test_anneal_reports_an_infeasible_start_honestly(country):
     spec = RegionSpec(k=6, bounds=(Bound("population", 0.99, 1.01, relative=True),),
                       objective=Objective(split=1.0, split_by="pupils_po"))
-    model = _light(country, spec)
+    model = _problem(country, spec)
     start = warm_start_labels(model, seed=0, starts=2, time_budget=math.inf)
     ok_start = verify_plan(country, _as_series(model, start), spec, graph=model.graph).ok
     res = anneal(model, start, time_budget=math.inf, max_moves=3_000, seed=0)
@@ -150,7 +150,7 @@ def test_solve_with_cbc_reports_solver_progress_from_its_log():
 def test_anneal_rejects_labels_that_do_not_fit_the_model(country):
     from rato_opt.exceptions import ModelError
 
-    model = _light(country, _spec())
+    model = _problem(country, _spec())
     with pytest.raises(ModelError, match=r"80 units.*got shape \(3,\).*labels_of"):
         anneal(model, np.array([0, 1, 1]))
     with pytest.raises(ModelError, match="minimum -1"):

@@ -37,7 +37,8 @@ from rato_opt.exceptions import (
     ScenarioError,
     UnitCodeError,
 )
-from rato_opt.landscape.units import check_coordinates, join_weights, read_units, validate_units
+from rato_opt.landscape.crs import check_coordinates
+from rato_opt.landscape.units import join_weights, read_units, validate_units
 from rato_opt.spec import Bound, RegionSpec
 from rato_opt.workflow.export import atomic_output, check_output_dir, export_plan, read_plan
 from rato_opt.workflow.run import compare_plan_files
@@ -391,7 +392,7 @@ def test_figures_and_cache_files_respect_the_umask(tmp_path, umask):
     from matplotlib.figure import Figure
 
     from rato_opt.maps.plotting import save_figure
-    from rato_opt.sources.pdok import _write_atomic
+    from rato_opt.sources.pdok import write_cache as _write_atomic
 
     (png,) = save_figure(Figure(figsize=(1, 1)), tmp_path / "map", formats=("png",), dpi=20)
     assert png.stat().st_mode & 0o777 == 0o644

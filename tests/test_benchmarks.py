@@ -24,7 +24,7 @@ from benchmarks.instances import Instance, default_objective  # noqa: E402
 from benchmarks.report import RESULT_COLUMNS, SECTIONS, ratios, render, targets  # noqa: E402
 from benchmarks.run import load_run, merge_runs, run_benchmark  # noqa: E402
 from rato_opt import Landscape, Layer  # noqa: E402
-from rato_opt.assess.plan import verify_plan  # noqa: E402
+from rato_opt.assess.verify import verify_plan  # noqa: E402
 from rato_opt.landscape.graph import build_graph  # noqa: E402
 from rato_opt.spec import Bound, RegionSpec  # noqa: E402
 

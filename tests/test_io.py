@@ -1,4 +1,5 @@
-"""File loaders of rato_opt.sources.io, on small files each test writes itself."""
+"""File loaders of rato_opt.sources (cbs, duo, duo_layers, regions, links, tables), on small
+files each test writes itself."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from rato_opt.exceptions import (
     WeightError,
 )
 from rato_opt.landscape.units import validate_units
-from rato_opt.sources.io import (
+from rato_opt.sources import (
     amr_layer,
     board_footprint_layer,
     cbs_gemeenten_from_frame,

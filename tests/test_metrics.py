@@ -18,16 +18,13 @@ from shapely import Polygon, box
 from rato_opt import Landscape, Layer
 from rato_opt.assess.metrics import (
     TERMS,
-    alliance_cost,
-    as_assignment,
     cut_boundary,
     evaluate,
     objective_terms,
     polsby_popper,
-    split_cost,
     split_layer_weights,
-    split_table,
 )
+from rato_opt.assess.split import alliance_cost, as_assignment, split_cost, split_table
 from rato_opt.exceptions import ColumnError, LayerError
 from rato_opt.landscape.graph import graph_from_landscape
 from rato_opt.spec import Objective, RegionSpec
@@ -319,7 +316,7 @@ def test_national_alliances_are_ignored_for_nesting():
     """
     import pandas as pd
 
-    from rato_opt.assess.metrics import alliance_cost, regional_collaborations
+    from rato_opt.assess.split import alliance_cost, regional_collaborations
     from rato_opt.landscape.layers import Layer
 
     codes = pd.Index(list("ABCD"))

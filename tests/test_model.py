@@ -24,6 +24,7 @@ from rato_opt.optimize.model import (
     build_model,
     model_graph,
 )
+from rato_opt.optimize.problem import compile_problem
 
 matplotlib.use("Agg")
 
@@ -42,7 +43,7 @@ def _grid_land(rows=2, cols=4):
 
 
 def test_spec_classes_are_reexported():
-    from rato_opt import spec
+    import rato_opt.spec as spec
 
     assert Bound is spec.Bound and RegionSpec is spec.RegionSpec
     assert Objective is spec.Objective and Locks is spec.Locks
@@ -147,7 +148,7 @@ def test_alliance_term_ignores_national_alliances_like_the_metrics():
     """Regression: the model once counted the national alliances (covering every unit),
     so its alliance term was 0 where score_plan's was not."""
     from rato_opt.assess.plan import score_plan
-    from rato_opt.optimize.model import RegionModel, model_graph
+    from rato_opt.optimize.model import model_graph
     from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=60, seed=1)
@@ -156,7 +157,7 @@ def test_alliance_term_ignores_national_alliances_like_the_metrics():
     spec = RegionSpec(k=5, objective=Objective(split=0.0, alliance=1.0,
                                                alliance_layer="alliance", split_by="pupils_po"))
     graph = model_graph(land, spec)
-    model = RegionModel(land, spec, graph, _light=True)
+    model = compile_problem(land, spec, graph=graph)
     assert all(len(a) < len(land.codes) for a in model.alliances)
     amr = land.layers["amr"].membership().set_index("unit")["collaboration"]
     plan = dict(zip(amr.index, amr.to_numpy(), strict=True))

@@ -141,7 +141,7 @@ def test_all_layers_and_errors(real_data):
 
 def test_other_real_files(real_data):
     """The 2022 geometry and the kerncijfers file read with the same loaders."""
-    from rato_opt.sources.io import read_cbs_gemeenten, read_cbs_kerncijfers
+    from rato_opt.sources.cbs import read_cbs_gemeenten, read_cbs_kerncijfers
 
     g2022 = read_cbs_gemeenten(real_data / "cbs_gemeente_2022_gegeneraliseerd.geojson")
     assert len(g2022) == 345 and "GM0457" in g2022.index  # Weesp still separate
@@ -155,7 +155,7 @@ def test_online_parser_reads_a_real_pdok_answer(real_data, tmp_path):
     """The shared 2024 file is a PDOK gemeente_gegeneraliseerd answer: parse it offline."""
     import json
 
-    from rato_opt.sources.io import read_cbs_gemeenten
+    from rato_opt.sources.cbs import read_cbs_gemeenten
     from rato_opt.sources.pdok import fetch_cbs_gemeenten, ogc_items_url
 
     raw = (real_data / FILES["gemeenten"]).read_bytes()

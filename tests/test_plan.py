@@ -18,15 +18,9 @@ from shapely import box
 
 from rato_opt import Landscape, Layer
 from rato_opt.assess.metrics import objective_terms
-from rato_opt.assess.plan import (
-    Plan,
-    Verification,
-    canonical_regions,
-    island_regions,
-    region_table,
-    score_plan,
-    verify_plan,
-)
+from rato_opt.assess.plan import Plan, score_plan
+from rato_opt.assess.regions import canonical_regions, region_table
+from rato_opt.assess.verify import Verification, island_regions, verify_plan
 from rato_opt.exceptions import ModelError, UnitCodeError
 from rato_opt.landscape.graph import graph_from_landscape
 from rato_opt.landscape.units import validate_units

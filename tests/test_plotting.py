@@ -32,10 +32,10 @@ from rato_opt.landscape.layers import Layer
 from rato_opt.maps.colouring import (
     PALETTE,
     colour_graph,
-    match_regions,
     region_colours,
     region_graph,
 )
+from rato_opt.maps.matching import match_regions
 from rato_opt.maps.plotting import (
     add_credit,
     changed_units,
@@ -325,6 +325,43 @@ def test_region_graph_matches_built_graph(grid, grid_graph):
     rg = region_graph(grid, plan, graph=grid_graph)
     assert sorted(rg.edges()) == [("R0", "R1"), ("R1", "R2"), ("R2", "R3")]
     assert all(d["length"] > 0 for _, _, d in rg.edges(data=True))
+
+
+def test_regions_joined_only_by_a_link_get_different_colours():
+    """Map colouring uses the optimiser's unit graph: a ferry makes regions neighbours."""
+    units = grid_units(1, 3).drop(index="r0c1")  # r0c0 and r0c2: 1 km of water between
+    ferry = pd.DataFrame({"from_code": ["r0c0"], "to_code": ["r0c2"], "kind": ["ferry"]})
+    land = Landscape(units, [], links=ferry)
+    plan = pd.Series({"r0c0": "R1", "r0c2": "R2"})
+    one = ["#77AADD"]  # a single colour: only neighbours need a second one
+    assert list(region_graph(units, plan).edges()) == []
+    assert region_colours(units, plan, palette=one) == {"R1": "#77AADD", "R2": "#77AADD"}
+    assert list(region_graph(land, plan).edges()) == [("R1", "R2")]
+    colours = region_colours(land, plan, palette=one)
+    assert colours["R1"] != colours["R2"]
+    ax = plot_regions(land, plan, palette=one, labels=False, legend=False)
+    faces = _collection(ax, "units").get_facecolors()
+    assert tuple(faces[0]) != tuple(faces[1])
+
+
+def test_plot_layer_colours_collaborations_joined_by_links_differently():
+    """Ten islands, one collaboration each: the nine palette colours must repeat, unless
+    ferries join every island to every other (then all ten differ)."""
+    units = grid_units(1, 19).iloc[::2]  # 10 squares, 1 km of water between neighbours
+    codes = list(units.index)
+    ferries = pd.DataFrame(
+        [(a, b) for i, a in enumerate(codes) for b in codes[i + 1:]],
+        columns=["from_code", "to_code"],
+    )
+    sop = Layer.from_partition("sop", {c: f"s{i}" for i, c in enumerate(codes)})
+    distinct = {}
+    for name, links in (("bare", None), ("ferries", ferries)):
+        ax = Figure().subplots()
+        plot_layer(Landscape(units, [sop], links=links), "sop", ax=ax, max_labels=0,
+                   legend=False, title="")
+        faces = _collection(ax, "collaborations").get_facecolors()
+        distinct[name] = len({tuple(f) for f in faces})
+    assert distinct == {"bare": len(PALETTE), "ferries": 10}
 
 
 def test_colour_graph_palette_and_extension():

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import grid_units
 
-from rato_opt.assess.plan import verify_plan
+from rato_opt.assess.verify import verify_plan
 from rato_opt.landscape.coverage import Landscape
 from rato_opt.landscape.graph import build_graph
 from rato_opt.landscape.layers import Layer

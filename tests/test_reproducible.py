@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from test_scenario import write_grid_files
 
-from rato_opt.assess.plan import verify_plan
+from rato_opt.assess.verify import verify_plan
 from rato_opt.spec import Budget
 from rato_opt.workflow.cli import main
 from rato_opt.workflow.export import read_plan, read_run

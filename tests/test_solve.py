@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 
 from rato_opt import Landscape, Layer
 from rato_opt.assess.metrics import objective_terms
-from rato_opt.assess.plan import score_plan, verify_plan
+from rato_opt.assess.plan import score_plan
+from rato_opt.assess.verify import verify_plan
 from rato_opt.exceptions import InfeasibleError, ModelError
 from rato_opt.optimize.heuristic import greedy_regions
 from rato_opt.optimize.model import Bound, Locks, Objective, RegionSpec, build_model
 from rato_opt.optimize.pipeline import propose_regions, solve
+from rato_opt.optimize.problem import compile_problem
 from rato_opt.spec import Budget
 
 matplotlib.use("Agg")
@@ -284,16 +286,16 @@ def test_time_limit_must_be_positive(bad):
 # ---------------------------------------------------------------- solver claims
 def _lying(monkeypatch, change):
     """Wrap the HiGHS runner so that its report is altered by ``change(run)``."""
-    import rato_opt.optimize.pipeline as solver_module
+    import rato_opt.optimize.backends as solver_module
 
-    real = solver_module._run_highs
+    real = solver_module.run_highs
 
     def wrapped(model, **kwargs):
         run = real(model, **kwargs)
         change(run)
         return run
 
-    monkeypatch.setattr(solver_module, "_run_highs", wrapped)
+    monkeypatch.setattr(solver_module, "run_highs", wrapped)
 
 
 def _grid_case():
@@ -351,7 +353,7 @@ def test_infeasible_claim_with_a_verified_plan_in_hand_is_not_believed(monkeypat
 
 @pytest.mark.parametrize("failure", ["no_solution", "crash"])
 def test_a_failing_solver_still_returns_the_best_verified_plan(monkeypatch, failure):
-    import rato_opt.optimize.pipeline as solver_module
+    import rato_opt.optimize.backends as solver_module
     from rato_opt.exceptions import SolverError
 
     land, spec = _grid_case()
@@ -362,7 +364,7 @@ def test_a_failing_solver_still_returns_the_best_verified_plan(monkeypatch, fail
         def crash(model, **kwargs):
             raise SolverError("HiGHS ran out of memory (simulated)")
 
-        monkeypatch.setattr(solver_module, "_run_highs", crash)
+        monkeypatch.setattr(solver_module, "run_highs", crash)
     plan = solve(build_model(land, spec))
     assert plan.status == "feasible" and plan.verification.ok
     assert plan.objective == pytest.approx(0.0)  # the warm start found the optimum
@@ -482,7 +484,7 @@ def test_large_instances_get_a_verified_heuristic_plan(monkeypatch):
 
     monkeypatch.setattr(solve_module, "LARGE_MODEL", 100)
     monkeypatch.setattr(
-        solve_module, "build_model", lambda *a, **k: pytest.fail("integer program was built")
+        solve_module, "RegionModel", lambda *a, **k: pytest.fail("integer program was built")
     )
     land = make_country(n_units=60, seed=1)
     spec = RegionSpec(k=4, bounds=(Bound("population", 0.5, 2.0, relative=True),))
@@ -534,13 +536,12 @@ def test_real_map_split_only_claims_are_checked(real_data):
 def test_knapsack_bound_is_valid_and_reported():
     """The per-collaboration bound lies below every verified plan, and the plan carries it."""
     from rato_opt.optimize.bounds import split_lower_bound
-    from rato_opt.optimize.model import RegionModel, model_graph
     from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=40, seed=2)
     spec = RegionSpec(k=4, bounds=[Bound("population", 0.5, 1.2, relative=True)],
                       objective=Objective(split=1.0, split_by="pupils_po"))
-    light = RegionModel(land, spec, model_graph(land, spec), _light=True)
+    light = compile_problem(land, spec)
     lower = split_lower_bound(light)
     assert lower > 0  # collaborations larger than a region must be split
     plan = solve(build_model(land, spec), budget=Budget(nodes=20))

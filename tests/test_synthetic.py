@@ -22,11 +22,11 @@ from rato_opt.landscape.coverage import coverage_table, multiplicity, white_spot
 from rato_opt.landscape.graph import build_graph, components, graph_from_landscape
 from rato_opt.sources.synthetic import (
     LAYER_KINDS,
-    _grow_partition,
     load_default,
     make_country,
     synthetic_overlays,
 )
+from rato_opt.sources.synthetic.growing import grow_partition
 
 PARTITIONS = ("province", "amr")
 WEIGHTS = ["population", "pupils_po", "pupils_vo", "pupils_mbo", "shortage_fte"]
@@ -304,7 +304,7 @@ def test_grow_partition_invariants(rows, cols, k, seed, holes):
     n = rows * cols
     allowed = np.ones(n, bool)
     allowed[[h for h in holes if h < n]] = False
-    labels = _grow_partition(adj, k, np.random.default_rng(seed), allowed=allowed)
+    labels = grow_partition(adj, k, np.random.default_rng(seed), allowed=allowed)
     assert ((labels >= 0) == allowed).all()
     graph = nx.Graph([(i, j) for i in range(n) for j in adj[i]])
     graph.add_nodes_from(range(n))
@@ -315,7 +315,7 @@ def test_grow_partition_invariants(rows, cols, k, seed, holes):
         assert max(n_comp, min(k, allowed.sum())) <= len(parts) <= max(k, n_comp)
     for p in parts:
         assert nx.is_connected(graph.subgraph(np.flatnonzero(labels == p).tolist()))
-    again = _grow_partition(adj, k, np.random.default_rng(seed), allowed=allowed)
+    again = grow_partition(adj, k, np.random.default_rng(seed), allowed=allowed)
     assert (again == labels).all()
 
 

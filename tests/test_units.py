@@ -16,7 +16,8 @@ from rato_opt.exceptions import (
     UnitCodeError,
     WeightError,
 )
-from rato_opt.landscape.units import RD_NEW, join_weights, read_units, validate_units
+from rato_opt.landscape.crs import RD_NEW
+from rato_opt.landscape.units import join_weights, read_units, validate_units
 
 
 def _frame(**extra):

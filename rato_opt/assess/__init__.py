@@ -1,4 +1,4 @@
-"""Scoring and checking plans: metrics, Plan, verification, diagnosis, comparison."""
+"""Scoring and checking plans: metrics, Plan, region table, verification, diagnosis, comparison."""
 
 from __future__ import annotations
 
@@ -19,30 +19,24 @@ from .diagnose import (
 )
 from .metrics import (
     TERMS,
-    alliance_cost,
-    as_assignment,
     cut_boundary,
     evaluate,
-    membership,
     objective_terms,
     polsby_popper,
-    regional_collaborations,
-    split_cost,
     split_layer_weights,
-    split_table,
     unit_weights,
 )
-from .plan import (
-    REGION_COLUMNS,
-    STATUSES,
-    Plan,
-    Verification,
-    canonical_regions,
-    island_regions,
-    region_table,
-    score_plan,
-    verify_plan,
+from .plan import STATUSES, Plan, score_plan
+from .regions import REGION_COLUMNS, canonical_regions, region_table
+from .split import (
+    alliance_cost,
+    as_assignment,
+    membership,
+    regional_collaborations,
+    split_cost,
+    split_table,
 )
+from .verify import Verification, island_regions, verify_plan
 
 __all__ = [
     "Comparison",

@@ -158,7 +158,7 @@ def moved_units(
     """Units whose region changes from plan ``a`` to plan ``b``.
 
     Regions of ``b`` are first matched one-to-one to regions of ``a`` by maximum
-    overlap (:func:`rato_opt.maps.colouring.match_regions`), so a plan that only
+    overlap (:func:`rato_opt.maps.match_regions`), so a plan that only
     renumbers its regions moves nothing. A region of ``b`` without partner keeps
     its own id, prefixed ``"new:"``.
 
@@ -190,7 +190,7 @@ def moved_units(
     >>> moved_units(a, {"u1": "R1", "u2": "R1", "u3": "R2", "u4": "R3"})["to_region"].to_dict()
     {'u4': 'new:R3'}
     """
-    from ..maps.colouring import match_regions
+    from ..maps import match_regions
 
     sa, sb = _aligned(a, b)
     match = match_regions(sa, sb)
@@ -290,9 +290,9 @@ class Comparison:
     def plot_difference(self, a: str, b: str, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Map the units that differ between plans ``a`` and ``b``.
 
-        Uses :func:`rato_opt.maps.plotting.plot_difference`; extra keywords go to it.
+        Uses :func:`rato_opt.maps.plot_difference`; extra keywords go to it.
         """
-        from ..maps.plotting import plot_difference
+        from ..maps import plot_difference
 
         self._check(a, b)
         kwargs.setdefault("plan_names", (a, b))
@@ -306,12 +306,12 @@ class Comparison:
         )
 
     def small_multiples(self, *, ncols: int = 3, **kwargs: Any):
-        """A figure with a map of every plan (:func:`rato_opt.maps.plotting.small_multiples`).
+        """A figure with a map of every plan (:func:`rato_opt.maps.small_multiples`).
 
         Regions are matched to those of the first plan, so "the same" region keeps
         its colour across panels. Returns the matplotlib Figure.
         """
-        from ..maps.plotting import small_multiples
+        from ..maps import small_multiples
 
         kwargs.setdefault("credit", getattr(self.landscape, "credit", ""))
         return small_multiples(
@@ -382,6 +382,23 @@ def compare_plans(
         No plans given.
     UnitCodeError
         A plan does not assign every unit of the landscape exactly once.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt import Landscape, Layer, validate_units
+    >>> u = validate_units(gpd.GeoDataFrame({"code": list("ABC")},
+    ...     geometry=[box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(3)],
+    ...     crs="EPSG:28992"), code="code")
+    >>> land = Landscape(u, [Layer.from_partition("sop", {"A": "x", "B": "x", "C": "y"}),
+    ...                      Layer.from_partition("amr", {"A": "p", "B": "q", "C": "q"})])
+    >>> c = compare_plans(land, {"one": {"A": 1, "B": 1, "C": 2},
+    ...                          "two": {"A": 1, "B": 2, "C": 2}})
+    >>> c.similarity[["plan_a", "plan_b", "units_moved"]].to_dict("records")
+    [{'plan_a': 'one', 'plan_b': 'two', 'units_moved': 1}]
+    >>> round(float(c.matrix("ari").loc["one", "two"]), 4)
+    -0.5
     """
     from .plan import score_plan
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .coverage import (
+    LINK_COLUMNS,
     Landscape,
     coverage_table,
     layer_summary,
@@ -10,10 +11,12 @@ from .coverage import (
     validate_links,
     white_spots,
 )
+from .crs import RD_NEW, check_coordinates
 from .graph import (
     build_graph,
     check_connected,
     components,
+    describe_components,
     graph_from_landscape,
 )
 from .layers import (
@@ -21,8 +24,6 @@ from .layers import (
     Layer,
 )
 from .units import (
-    RD_NEW,
-    check_coordinates,
     check_weights,
     join_weights,
     read_units,
@@ -37,9 +38,11 @@ __all__ = [
     "multiplicity",
     "white_spots",
     "coverage_table",
+    "LINK_COLUMNS",
     "build_graph",
     "graph_from_landscape",
     "components",
+    "describe_components",
     "check_connected",
     "Layer",
     "SHARE_COLUMNS",

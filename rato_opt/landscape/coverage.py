@@ -1,9 +1,9 @@
 """The collaboration landscape: base units plus overlapping collaboration layers.
 
-:class:`Landscape` bundles a validated unit table, a set of :class:`~rato_opt.landscape.layers.Layer`
-objects and optional extra adjacency links (ferries, tunnels). The analysis
-functions (:func:`layer_summary`, :func:`multiplicity`, :func:`white_spots`,
-:func:`coverage_table`) return tables keyed by unit code or layer name.
+:class:`Landscape` bundles a validated unit table, a set of
+:class:`~rato_opt.landscape.layers.Layer` objects and optional extra adjacency links
+(ferries, tunnels). The analysis functions (:func:`layer_summary`, :func:`multiplicity`,
+:func:`white_spots`, :func:`coverage_table`) return tables keyed by unit code or layer name.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ __all__ = [
     "multiplicity",
     "white_spots",
     "coverage_table",
+    "LINK_COLUMNS",
 ]
 
+#: Columns of a links table (see :func:`validate_links`).
 LINK_COLUMNS = ("from_code", "to_code", "kind", "name")
 
 
@@ -127,7 +129,9 @@ class Landscape:
             layers = dict(self.layers)
         for key, layer in layers.items():
             if not isinstance(layer, Layer):
-                raise LayerError(f"layer {key!r} is a {type(layer).__name__}, expected rato_opt.Layer")
+                raise LayerError(
+                    f"layer {key!r} is a {type(layer).__name__}, expected rato_opt.Layer"
+                )
             extra = pd.Index(layer.membership()["unit"].unique()).difference(self.units.index)
             if len(extra):
                 raise UnitCodeError(
@@ -188,6 +192,17 @@ def multiplicity(landscape: Landscape, layers: Sequence[str] | None = None) -> p
         Indexed by unit code; one integer column per layer plus ``"any"``
         (number of layers covering the unit) and ``"total"`` (collaborations
         over all layers).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely import box
+    >>> from rato_opt.landscape import Layer, validate_units
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("ABC"), "pop": [1, 2, 3]},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(3)], crs="EPSG:28992"), code="code")
+    >>> land = Landscape(units, [Layer.from_partition("p", pd.Series({"A": "x", "B": "x"}))])
+    >>> multiplicity(land).to_dict("list")
+    {'p': [1, 1, 0], 'any': [1, 1, 0], 'total': [1, 1, 0]}
     """
     names = list(landscape.layers) if layers is None else list(layers)
     _check_layer_names(landscape, names)
@@ -220,6 +235,18 @@ def layer_summary(
         ``units_0``, ``units_1``, ``units_2``, ``units_3plus`` (overlap
         multiplicity), ``white_spots`` and, per weight ``w``,
         ``w_covered_share``. A final row ``"(any layer)"`` combines all layers.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely import box
+    >>> from rato_opt.landscape import Layer, validate_units
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("ABC"), "pop": [1, 2, 3]},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(3)], crs="EPSG:28992"), code="code")
+    >>> land = Landscape(units, [Layer.from_partition("p", pd.Series({"A": "x", "B": "x"}))])
+    >>> summary = layer_summary(land)
+    >>> int(summary.loc["p", "units_covered"]), float(summary.loc["p", "pop_covered_share"])
+    (2, 0.5)
     """
     w = landscape.weights if weights is None else list(weights)
     check_weights(landscape.units, w)
@@ -259,7 +286,9 @@ def _summary_row(landscape, counts: pd.Series, weights, n: int, kind: str, n_col
     for c in weights:
         total = float(landscape.units[c].sum())
         row[f"{c}_covered_share"] = (
-            float(landscape.units.loc[covered.to_numpy(), c].sum()) / total if total > 0 else float("nan")
+            float(landscape.units.loc[covered.to_numpy(), c].sum()) / total
+            if total > 0
+            else float("nan")
         )
     return row
 
@@ -343,6 +372,17 @@ def coverage_table(
         per layer ``<layer>`` (collaboration ids, ``;``-separated, empty for
         none) and ``n_<layer>`` (count), plus ``n_layers`` (layers covering the
         unit) and ``white_spot`` (covered by none of ``white_spot_layers``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely import box
+    >>> from rato_opt.landscape import Layer, validate_units
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("ABC"), "pop": [1, 2, 3]},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(3)], crs="EPSG:28992"), code="code")
+    >>> land = Landscape(units, [Layer.from_partition("p", pd.Series({"A": "x", "B": "x"}))])
+    >>> coverage_table(land)[["p", "white_spot"]].values.tolist()
+    [['x', False], ['x', False], ['', True]]
     """
     spot_layers = list(landscape.layers) if white_spot_layers is None else list(
         white_spot_layers)

@@ -25,7 +25,13 @@ import shapely
 from ..exceptions import DisconnectedError, GraphError
 from .coverage import Landscape, validate_links
 
-__all__ = ["build_graph", "graph_from_landscape", "components", "check_connected"]
+__all__ = [
+    "build_graph",
+    "graph_from_landscape",
+    "components",
+    "describe_components",
+    "check_connected",
+]
 
 
 def build_graph(
@@ -129,7 +135,22 @@ def graph_from_landscape(
     contiguity: Literal["queen", "rook"] = "queen",
     tolerance: float = 1.0,
 ) -> nx.Graph:
-    """Build the unit graph of a landscape, with its declared links."""
+    """Build the unit graph of a landscape, with its declared links.
+
+    See :func:`build_graph` for ``contiguity`` and ``tolerance``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt.landscape import Landscape, validate_units
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("ABC")},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 0, 6, 1)], crs="EPSG:28992"),
+    ...     code="code")
+    >>> links = pd.DataFrame({"from_code": ["B"], "to_code": ["C"], "kind": ["ferry"]})
+    >>> sorted(graph_from_landscape(Landscape(units, [], links=links), tolerance=0.01).edges())
+    [('A', 'B'), ('B', 'C')]
+    """
     return build_graph(
         landscape.units, contiguity=contiguity, links=landscape.links, tolerance=tolerance
     )
@@ -148,10 +169,35 @@ def components(graph: nx.Graph) -> list[list[str]]:
     return sorted(comps, key=lambda c: (-len(c), c[0]))
 
 
-def _describe_components(
+def describe_components(
     graph: nx.Graph, comps: list[list[str]], *, most: int | None = None
 ) -> str:
-    """``"name (code)+name (code); ..."`` for the first ``most`` components (all if None)."""
+    """Describe components for a message: ``"name (code)+name (code); ..."``.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        The unit graph; a node's ``name`` attribute is used when it has one.
+    comps : list of list of str
+        Components as code lists, e.g. from :func:`components`.
+    most : int, optional
+        Describe only the first ``most`` components (all when None).
+
+    Returns
+    -------
+    str
+        Components separated by ``"; "``, their units by ``"+"``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.Graph([("a", "b"), ("c", "d")])
+    >>> g.nodes["a"]["name"] = "Aa"
+    >>> describe_components(g, components(g))
+    'Aa (a)+b (b); c (c)+d (d)'
+    >>> describe_components(g, components(g), most=1)
+    'Aa (a)+b (b)'
+    """
     names = nx.get_node_attributes(graph, "name")
     return "; ".join("+".join(f"{names.get(c, c)} ({c})" for c in comp) for comp in comps[:most])
 
@@ -176,11 +222,23 @@ def check_connected(graph: nx.Graph, *, allow_islands: bool = False) -> list[lis
     ------
     DisconnectedError
         Naming every unit of every component that no link reaches.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> graph = nx.Graph([("a", "b")])
+    >>> check_connected(graph)
+    []
+    >>> graph.add_node("c")
+    >>> check_connected(graph)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rato_opt.exceptions.DisconnectedError: the unit graph has 2 components; these touch no ...
     """
     comps = components(graph)
     rest = comps[1:]
     if rest:
-        described = _describe_components(graph, rest, most=12)
+        described = describe_components(graph, rest, most=12)
         message = (
             f"the unit graph has {len(comps)} components; these touch no other unit: {described}"
             f"{' ...' if len(rest) > 12 else ''}. Add links (ferries, tunnels) joining them, "

@@ -93,7 +93,8 @@ class Layer:
         unknown = set(self.shares["collaboration"]) - set(self.collaborations.index)
         if unknown:
             raise LayerError(
-                f"layer {self.name!r}: shares refer to unknown collaborations {listing(sorted(unknown))}"
+                f"layer {self.name!r}: shares refer to unknown collaborations "
+                f"{listing(sorted(unknown))}"
             )
         for col in ("area_share", "weight_share"):
             v = self.shares[col].dropna()
@@ -176,7 +177,8 @@ class Layer:
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         return (
-            f"Layer(name={self.name!r}, kind={self.kind!r}, collaborations={self.n_collaborations}, "
+            f"Layer(name={self.name!r}, kind={self.kind!r}, "
+            f"collaborations={self.n_collaborations}, "
             f"memberships={len(self.membership())}, min_share={self.min_share}, "
             f"share_by={self.share_by!r})"
         )
@@ -254,7 +256,9 @@ class Layer:
                 "(codes are matched exactly, e.g. 'GM0363')"
             )
         share = (
-            pd.to_numeric(t[share_column], errors="coerce") if share_column else pd.Series(1.0, index=t.index)
+            pd.to_numeric(t[share_column], errors="coerce")
+            if share_column
+            else pd.Series(1.0, index=t.index)
         )
         if share.isna().any() or (share < 0).any() or (share > 1).any():
             raise LayerError(f"layer {name!r}: {share_column!r} must hold numbers in [0, 1]")
@@ -375,7 +379,8 @@ class Layer:
         ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:28992"), code="code")
         >>> polys = gpd.GeoDataFrame({"id": ["p"]}, geometry=[box(0, 0, 1.25, 1)],
         ...     crs="EPSG:28992")
-        >>> Layer.from_polygons("sop", polys, units, id_column="id").shares["area_share"].round(2).tolist()
+        >>> layer = Layer.from_polygons("sop", polys, units, id_column="id")
+        >>> layer.shares["area_share"].round(2).tolist()
         [1.0, 0.25]
         """
         for col in [id_column] + ([name_column] if name_column else []):
@@ -394,10 +399,13 @@ class Layer:
                 f"layer {name!r}: invalid polygons for {listing(bad)}; repair them, e.g. "
                 "polygons.geometry = polygons.geometry.make_valid()"
             )
-        polys = polygons[[id_column, *([name_column] if name_column else []), polygons.geometry.name]].copy()
+        keep = [id_column, *([name_column] if name_column else []), polygons.geometry.name]
+        polys = polygons[keep].copy()
         polys[id_column] = polys[id_column].astype(str)
         polys = polys.dissolve(by=id_column, as_index=False, aggfunc="first")
-        u = gpd.GeoDataFrame({"unit": units.index.to_numpy()}, geometry=units.geometry.to_numpy(), crs=units.crs)
+        u = gpd.GeoDataFrame(
+            {"unit": units.index.to_numpy()}, geometry=units.geometry.to_numpy(), crs=units.crs
+        )
         u["unit_area"] = u.geometry.area
         pieces = gpd.overlay(u, polys, how="intersection", keep_geom_type=True)
         pieces["area_share"] = (pieces.geometry.area / pieces["unit_area"]).clip(0, 1)
@@ -413,7 +421,9 @@ class Layer:
             if name_column
             else pd.Series(polys[id_column].to_numpy(), index=polys[id_column])
         )
-        collaborations = pd.DataFrame({"name": names.to_numpy()}, index=pd.Index(names.index, name="collaboration"))
+        collaborations = pd.DataFrame(
+            {"name": names.to_numpy()}, index=pd.Index(names.index, name="collaboration")
+        )
         empty = collaborations.index.difference(shares["collaboration"].unique())
         if len(empty) == len(collaborations):
             raise LayerError(
@@ -423,7 +433,9 @@ class Layer:
         return cls(
             name=name,
             collaborations=collaborations.sort_index(),
-            shares=shares[list(SHARE_COLUMNS)].sort_values(["unit", "collaboration"]).reset_index(drop=True),
+            shares=shares[list(SHARE_COLUMNS)]
+            .sort_values(["unit", "collaboration"])
+            .reset_index(drop=True),
             min_share=min_share,
             share_by=share_by,
             kind=kind,

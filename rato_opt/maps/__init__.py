@@ -6,27 +6,37 @@ from .colouring import (
     PALETTE,
     check_assignment,
     colour_graph,
-    match_regions,
     region_colours,
     region_graph,
+    unit_graph,
+)
+from .draw import (
+    add_credit,
 )
 from .interactive import (
     explore_regions,
 )
-from .plotting import (
-    add_credit,
-    changed_units,
-    plot_difference,
+from .layer_maps import (
     plot_layer,
     plot_multiplicity,
-    plot_regions,
     plot_white_spots,
-    save_figure,
+)
+from .matching import (
+    changed_units,
+    match_regions,
+)
+from .plan_maps import (
+    plot_difference,
+    plot_regions,
     small_multiples,
+)
+from .save import (
+    save_figure,
 )
 
 __all__ = [
     "PALETTE",
+    "unit_graph",
     "region_graph",
     "colour_graph",
     "region_colours",

@@ -1,11 +1,14 @@
-"""Map colouring: distinct colours for neighbouring regions, and matching regions across plans.
+"""Map colouring: distinct colours for neighbouring regions, on the optimiser's unit graph.
 
 A *plan* (an assignment) is a :class:`pandas.Series` mapping unit code → region id. Its
-regions are neighbours when two of their units are adjacent in the unit graph
-(:func:`rato_opt.landscape.graph.build_graph`). :func:`region_colours` gives every region a colour
-from a qualitative palette such that no two neighbouring regions share one;
-:func:`match_regions` pairs the regions of two plans by maximum overlap, so that maps of
-different plans can show "the same" region in the same colour.
+regions are neighbours when two of their units are neighbours in the unit graph, the same
+graph the optimiser uses (:func:`unit_graph`: for a :class:`~rato_opt.landscape.Landscape`
+:func:`~rato_opt.landscape.graph.graph_from_landscape`, with its links such as ferries; for
+a bare unit table :func:`~rato_opt.landscape.graph.build_graph`, which knows no links).
+:func:`region_colours` gives every region a colour from a qualitative palette such that no
+two neighbouring regions share one; with ``prefer=`` and
+:func:`rato_opt.maps.matching.match_regions`, maps of different plans show "the same"
+region in the same colour.
 
 Nothing here needs matplotlib; colours are hex strings.
 """
@@ -21,13 +24,14 @@ import pandas as pd
 
 from .._util import listing
 from ..exceptions import InputError, UnitCodeError
+from ..landscape import Landscape, build_graph, graph_from_landscape
 
 __all__ = [
     "PALETTE",
+    "unit_graph",
     "region_graph",
     "colour_graph",
     "region_colours",
-    "match_regions",
     "check_assignment",
 ]
 
@@ -56,13 +60,76 @@ _EXTRA = (
 Strategy = Literal["largest_first", "DSATUR", "smallest_last", "independent_set"]
 
 
-def check_assignment(units: pd.DataFrame | pd.Index, assignment: pd.Series | Mapping) -> pd.Series:
+def unit_graph(units: Landscape | pd.DataFrame) -> nx.Graph:
+    """The unit graph for colouring a map: the one the optimiser uses.
+
+    For a :class:`~rato_opt.landscape.Landscape` this is
+    :func:`~rato_opt.landscape.graph.graph_from_landscape` (queen contiguity plus the
+    landscape's links, e.g. ferries), so regions joined only by a ferry count as
+    neighbours and get different colours. A bare unit table knows no links: it gives
+    :func:`~rato_opt.landscape.graph.build_graph` (queen contiguity); pass the landscape,
+    or the graph itself (``graph=``), where links matter.
+
+    Parameters
+    ----------
+    units : Landscape or GeoDataFrame
+        The landscape, or its unit table.
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes are unit codes.
+
+    Raises
+    ------
+    InputError
+        ``units`` has no geometries (e.g. an Index of codes).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely import box
+    >>> from rato_opt.landscape import Landscape, validate_units
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("abc")},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 0, 6, 1)], crs="EPSG:28992"),
+    ...     code="code")
+    >>> sorted(unit_graph(units).edges())
+    [('a', 'b')]
+    >>> ferry = pd.DataFrame({"from_code": ["b"], "to_code": ["c"], "kind": ["ferry"]})
+    >>> sorted(unit_graph(Landscape(units, [], links=ferry)).edges())
+    [('a', 'b'), ('b', 'c')]
+    """
+    if isinstance(units, Landscape):
+        return graph_from_landscape(units)
+    if not isinstance(units, pd.DataFrame) or not hasattr(units, "geometry"):
+        raise InputError(
+            "the unit graph needs the unit geometries; pass the landscape, the unit table "
+            f"or graph=<networkx unit graph> (got {type(units).__name__})"
+        )
+    return build_graph(units)
+
+
+def unit_table(units: Landscape | pd.DataFrame | pd.Index) -> pd.DataFrame | pd.Index:
+    """The unit table of a landscape; anything else is returned as it is.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> unit_table(pd.Index(["a", "b"])).tolist()
+    ['a', 'b']
+    """
+    return units.units if isinstance(units, Landscape) else units
+
+
+def check_assignment(
+    units: Landscape | pd.DataFrame | pd.Index, assignment: pd.Series | Mapping
+) -> pd.Series:
     """Return ``assignment`` as an object Series of region ids (str) in unit order.
 
     Parameters
     ----------
-    units : DataFrame or Index
-        The unit table (or its codes).
+    units : Landscape, DataFrame or Index
+        The landscape, its unit table, or the unit codes.
     assignment : Series or mapping
         Unit code → region id. Missing values (NaN/None) mean "not assigned".
 
@@ -82,6 +149,7 @@ def check_assignment(units: pd.DataFrame | pd.Index, assignment: pd.Series | Map
     >>> check_assignment(pd.Index(["a", "b"]), {"b": 2, "a": 1}).tolist()
     ['1', '2']
     """
+    units = unit_table(units)
     codes = units if isinstance(units, pd.Index) else units.index
     codes = pd.Index(codes.astype(str), name="code")
     s = pd.Series(assignment)
@@ -109,22 +177,22 @@ def check_assignment(units: pd.DataFrame | pd.Index, assignment: pd.Series | Map
 
 
 def region_graph(
-    units: pd.DataFrame,
+    units: Landscape | pd.DataFrame | pd.Index,
     assignment: pd.Series | Mapping,
     *,
     graph: nx.Graph | None = None,
 ) -> nx.Graph:
-    """Graph of regions, joined where two of their units are adjacent.
+    """Graph of regions, joined where two of their units are neighbours in the unit graph.
 
     Parameters
     ----------
-    units : GeoDataFrame
-        The unit table.
+    units : Landscape, GeoDataFrame or Index
+        The landscape, its unit table, or the unit codes (then ``graph`` is needed).
     assignment : Series or mapping
         Unit code → region id.
     graph : networkx.Graph, optional
-        The unit graph; built with :func:`rato_opt.landscape.graph.build_graph` (queen contiguity)
-        when not given. Links (ferries) in it join regions too.
+        The unit graph; default :func:`unit_graph` of ``units`` (for a landscape: with its
+        links, the graph the optimiser uses). Links (ferries) in it join regions too.
 
     Returns
     -------
@@ -145,11 +213,9 @@ def region_graph(
         if isinstance(units, pd.Index):
             raise InputError(
                 "region_graph needs the unit geometries to build the unit graph; pass the "
-                "unit table or graph=<networkx unit graph>"
+                "landscape, the unit table or graph=<networkx unit graph>"
             )
-        from ..landscape.graph import build_graph
-
-        graph = build_graph(units)
+        graph = unit_graph(units)
     lookup = assign.to_dict()
     rg = nx.Graph()
     rg.add_nodes_from(sorted(assign.dropna().unique()))
@@ -280,7 +346,7 @@ def colour_graph(
 
 
 def region_colours(
-    units: pd.DataFrame,
+    units: Landscape | pd.DataFrame,
     assignment: pd.Series | Mapping,
     *,
     graph: nx.Graph | None = None,
@@ -293,12 +359,13 @@ def region_colours(
 
     Parameters
     ----------
-    units : GeoDataFrame
-        The unit table (indexed by code).
+    units : Landscape or GeoDataFrame
+        The landscape, or its unit table (indexed by code).
     assignment : Series or mapping
         Unit code → region id (every unit once; NaN for "no region").
     graph : networkx.Graph, optional
-        The unit graph; :func:`rato_opt.landscape.graph.build_graph` is used when not given.
+        The unit graph; default :func:`unit_graph` of ``units`` (for a landscape: with
+        its links, so regions joined only by a ferry get different colours).
     palette : sequence of str, optional
         Qualitative palette of distinct colours; default :data:`PALETTE` (9 colours).
     strategy : str, default "largest_first"
@@ -331,80 +398,6 @@ def region_colours(
     """
     rg = region_graph(units, assignment, graph=graph)
     return colour_graph(rg, palette=palette, strategy=strategy, prefer=prefer, balance=balance)
-
-
-def match_regions(
-    plan_a: pd.Series | Mapping,
-    plan_b: pd.Series | Mapping,
-    *,
-    weights: pd.Series | None = None,
-) -> dict[str, str]:
-    """Pair the regions of two plans one-to-one by maximum overlap.
-
-    The overlap of region ``b`` of ``plan_b`` with region ``a`` of ``plan_a`` is the number
-    (or total ``weights``) of units in both. The pairing maximises the total overlap over
-    one-to-one pairings (Hungarian method, :func:`scipy.optimize.linear_sum_assignment`),
-    so a region that is split in two keeps its identity in its larger part only.
-
-    Parameters
-    ----------
-    plan_a, plan_b : Series or mapping
-        Unit code → region id, over the same units.
-    weights : Series, optional
-        Weight per unit code (e.g. population); default 1 per unit.
-
-    Returns
-    -------
-    dict of str to str
-        Region of ``plan_b`` → paired region of ``plan_a``. Regions of ``plan_b`` without
-        a partner (more regions than ``plan_a``, or no overlap) are left out.
-
-    Raises
-    ------
-    UnitCodeError
-        The plans do not cover the same units.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> a = pd.Series({"u1": "A", "u2": "A", "u3": "B"})
-    >>> b = pd.Series({"u1": "x", "u2": "y", "u3": "y"})
-    >>> match_regions(a, b)
-    {'x': 'A', 'y': 'B'}
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    a = pd.Series(plan_a)
-    b = pd.Series(plan_b)
-    a.index = a.index.astype(str)
-    b.index = b.index.astype(str)
-    if set(a.index) != set(b.index):
-        only_a, only_b = a.index.difference(b.index), b.index.difference(a.index)
-        raise UnitCodeError(
-            "the plans cover different units: only in plan_a "
-            f"{listing(only_a) or '-'}; only in plan_b {listing(only_b) or '-'}; "
-            "compare plans over the same unit table"
-        )
-    b = b.reindex(a.index)
-    w = (
-        pd.Series(1.0, index=a.index)
-        if weights is None
-        else pd.Series(weights).rename(index=str).reindex(a.index).fillna(0.0).astype(float)
-    )
-    frame = pd.DataFrame({"a": a.to_numpy(), "b": b.to_numpy(), "w": w.to_numpy()}).dropna()
-    frame["a"] = frame["a"].astype(str)
-    frame["b"] = frame["b"].astype(str)
-    if frame.empty:
-        return {}
-    overlap = frame.pivot_table(index="b", columns="a", values="w", aggfunc="sum", fill_value=0.0)
-    overlap = overlap.sort_index().sort_index(axis=1)
-    rows, cols = linear_sum_assignment(overlap.to_numpy(dtype=float), maximize=True)
-    values = overlap.to_numpy(dtype=float)
-    return {
-        str(overlap.index[r]): str(overlap.columns[c])
-        for r, c in zip(rows, cols, strict=True)
-        if values[r, c] > 0
-    }
 
 
 #: CIELAB distance from which two colours count as clearly different.

@@ -15,8 +15,8 @@ import networkx as nx
 import pandas as pd
 
 from ..exceptions import ColumnError, InputError
-from ..landscape.units import weight_columns
-from .colouring import check_assignment, region_colours
+from ..landscape import Landscape, weight_columns
+from .colouring import check_assignment, region_colours, unit_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -45,7 +45,7 @@ def _import_folium():
 
 
 def explore_regions(
-    units: gpd.GeoDataFrame,
+    units: Landscape | gpd.GeoDataFrame,
     assignment: pd.Series | Mapping[str, str],
     *,
     names: Mapping[str, str] | pd.Series | None = None,
@@ -61,12 +61,14 @@ def explore_regions(
 
     Hovering over a unit shows its name and code, its region (id and name) and its
     weights; the region outlines show the region's id, name, number of units and
-    weight totals. Neighbouring regions never share a colour (:func:`region_colours`).
+    weight totals. Neighbouring regions never share a colour
+    (:func:`~rato_opt.maps.colouring.region_colours`).
 
     Parameters
     ----------
-    units : GeoDataFrame
-        The unit table (any projected CRS; the map is drawn in web mercator).
+    units : Landscape or GeoDataFrame
+        The landscape, or its unit table (any projected CRS; the map is drawn in web
+        mercator).
     assignment : Series or mapping
         Unit code → region id (every unit once; NaN for "not assigned").
     names : mapping or Series, optional
@@ -74,9 +76,10 @@ def explore_regions(
     tooltip_columns : sequence of str, optional
         Unit columns to show in the tooltip; default every weight column.
     graph : networkx.Graph, optional
-        Unit graph for the colouring (built when needed and not given).
+        Unit graph for the colouring; default :func:`~rato_opt.maps.colouring.unit_graph`
+        of ``units`` (for a landscape: with its links), built when needed.
     colours : mapping, optional
-        Region id → colour; default :func:`region_colours`.
+        Region id → colour; default :func:`~rato_opt.maps.colouring.region_colours`.
     credit : str, default ""
         Data credit, added to the map's attribution line.
     tiles : str or None, default "pdok"
@@ -114,6 +117,8 @@ def explore_regions(
     'Map'
     """
     folium = _import_folium()
+    source = units
+    units = unit_table(units)
     if not isinstance(units, gpd.GeoDataFrame):
         raise InputError(
             f"units must be a GeoDataFrame (a unit table), got {type(units).__name__}"
@@ -129,7 +134,7 @@ def explore_regions(
             f"{[c for c in units.columns if c != units.geometry.name]}"
         )
     if colours is None:
-        colours = region_colours(units, assign, graph=graph)
+        colours = region_colours(source, assign, graph=graph)
     region_name = (
         pd.Series(names).astype(str).to_dict() if names is not None else {}
     )

@@ -1,95 +1,33 @@
-"""Forming regions: the integer program, heuristics, bounds and the solve pipeline."""
+"""Forming regions: compile the problem, run the engines, verify the plan.
+
+The data flow: :func:`compile_problem` (landscape + spec -> :class:`CompiledProblem`,
+read by every engine) -> engines (:mod:`.heuristic` warm starts, :mod:`.annealing`,
+:mod:`.pmedian`, :mod:`.bounds`, the PuLP program of :mod:`.model` solved through
+:mod:`.backends`) -> :func:`solve` / :func:`propose_regions` (:mod:`.pipeline`, running
+the stages of :mod:`.stages` with the state of :mod:`.runstate`) -> a verified Plan.
+"""
 
 from __future__ import annotations
 
-from .annealing import (
-    AnnealResult,
-    anneal,
-)
-from .bounds import (
-    fractional_knapsack,
-    split_lower_bound,
-)
-from .cbclog import (
-    CbcEvent,
-    CbcLog,
-    CbcLogWatcher,
-    parse_cbc_log,
-)
-from .elastic import (
-    explain,
-)
-from .heuristic import (
-    from_partition,
-    greedy_regions,
-    improve,
-    repair,
-    warm_start_labels,
-)
-from .model import (
-    TERMS,
-    Bound,
-    Locks,
-    Objective,
-    RegionModel,
-    RegionSpec,
-    build_model,
-    model_graph,
-)
-from .pipeline import (
-    SolverRun,
-    highs_solver,
-    propose_regions,
-    solve,
-)
-from .pmedian import (
-    PMedianModel,
-    build_pmedian,
-    pmedian_regions,
-    resolve_bounds,
-    solve_pmedian,
-)
-from .runtime import (
-    InterruptGuard,
-    native_output_to_stderr,
-    quiet_highs,
-    versions,
-)
+from .annealing import AnnealResult, anneal
+from .backends import SolverRun, backend, highs_solver
+from .bounds import fractional_knapsack, split_lower_bound
+from .cbclog import CbcEvent, CbcLog, CbcLogWatcher, parse_cbc_log
+from .elastic import explain
+from .heuristic import from_partition, greedy_regions, improve, repair, warm_start_labels
+from .model import RegionModel, build_model
+from .moves import MoveState
+from .pipeline import LARGE_MODEL, propose_regions, solve
+from .pmedian import PMedianModel, build_pmedian, pmedian_regions, resolve_bounds, solve_pmedian
+from .problem import BoundRow, CompiledProblem, Group, compile_problem, model_graph
+from .runtime import InterruptGuard, native_output_to_stderr, quiet_highs, versions
 
 __all__ = [
-    "AnnealResult",
-    "anneal",
-    "fractional_knapsack",
-    "split_lower_bound",
-    "CbcEvent",
-    "CbcLog",
-    "CbcLogWatcher",
-    "parse_cbc_log",
-    "explain",
-    "greedy_regions",
-    "improve",
-    "repair",
-    "from_partition",
-    "warm_start_labels",
-    "Bound",
-    "Objective",
-    "Locks",
-    "RegionSpec",
-    "RegionModel",
-    "build_model",
-    "model_graph",
-    "TERMS",
-    "solve",
-    "propose_regions",
-    "SolverRun",
-    "highs_solver",
-    "PMedianModel",
-    "resolve_bounds",
-    "build_pmedian",
-    "solve_pmedian",
-    "pmedian_regions",
-    "native_output_to_stderr",
-    "quiet_highs",
-    "InterruptGuard",
-    "versions",
+    "AnnealResult", "anneal", "SolverRun", "backend", "highs_solver", "fractional_knapsack",
+    "split_lower_bound", "CbcEvent", "CbcLog", "CbcLogWatcher", "parse_cbc_log", "explain",
+    "from_partition", "greedy_regions", "improve", "repair", "warm_start_labels",
+    "RegionModel", "build_model", "MoveState", "LARGE_MODEL", "propose_regions", "solve",
+    "PMedianModel", "build_pmedian", "pmedian_regions", "resolve_bounds", "solve_pmedian",
+    "BoundRow", "CompiledProblem", "Group", "compile_problem", "model_graph",
+    "InterruptGuard", "native_output_to_stderr", "quiet_highs", "versions",
 ]

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import ModelError
-from .heuristic import _region_connected_without, _State
+from .moves import MoveState, connected_without
+from .problem import as_problem
 
 __all__ = ["AnnealResult", "anneal"]
 
@@ -67,27 +68,8 @@ class AnnealResult:
     t_start: float
 
 
-def _frozen_units(model) -> tuple[np.ndarray, set[int]]:
-    """Units a lock mentions (never moved) and the units of ``own_region`` groups."""
-    locks = model.spec.locks
-    frozen = np.zeros(model.n, dtype=bool)
-    own: set[int] = set()
-    for code in locks.codes:
-        if code in model.pos:
-            frozen[model.pos[code]] = True
-    for group in locks.own_region:
-        own.update(model.pos[c] for c in group if c in model.pos)
-    for comp in model.islands:
-        frozen[comp] = True
-    return frozen, own
-
-
-def _objective(model, lab: np.ndarray) -> float:
-    return float(sum(model.evaluate(dict(zip(model.codes, lab, strict=True))).values()))
-
-
 def anneal(
-    model,
+    problem,
     labels: np.ndarray,
     *,
     time_budget: float = 10.0,
@@ -102,8 +84,9 @@ def anneal(
 
     Parameters
     ----------
-    model : RegionModel
-        The model (a ``_light`` model is enough: only its data are used).
+    problem : CompiledProblem
+        The compiled problem (:func:`rato_opt.optimize.problem.compile_problem`; a
+        :class:`~rato_opt.optimize.model.RegionModel` works too, through its ``compiled``).
     labels : numpy.ndarray
         Region label per model unit (``0 .. q-1``), every region connected.
     time_budget : float, default 10.0
@@ -140,36 +123,38 @@ def anneal(
     >>> from shapely import box
     >>> from rato_opt.landscape.coverage import Landscape
     >>> from rato_opt.landscape.layers import Layer
-    >>> from rato_opt.optimize.model import RegionModel, RegionSpec, Objective, model_graph
+    >>> from rato_opt.spec import RegionSpec, Objective
+    >>> from rato_opt.optimize.problem import compile_problem
     >>> from rato_opt.landscape.units import validate_units
     >>> units = validate_units(gpd.GeoDataFrame({"code": list("abcdef")},
     ...     geometry=[box(i, 0, i + 1, 1) for i in range(6)], crs="EPSG:28992"), code="code")
     >>> land = Landscape(units, [Layer.from_partition("sop", dict(zip("abcdef", "xxxyyy")))])
     >>> spec = RegionSpec(k=2, objective=Objective(split=1.0))
-    >>> model = RegionModel(land, spec, model_graph(land, spec), _light=True)
-    >>> res = anneal(model, np.array([0, 0, 1, 1, 1, 1]), time_budget=5, max_moves=2000)
+    >>> problem = compile_problem(land, spec)
+    >>> res = anneal(problem, np.array([0, 0, 1, 1, 1, 1]), time_budget=5, max_moves=2000)
     >>> res.start_objective > res.objective == 0.0, res.labels.tolist()
     (True, [0, 0, 0, 1, 1, 1])
     """
+    model = as_problem(problem)
     t0 = time.perf_counter()
     lab = np.asarray(labels, dtype=int).copy()
     if lab.shape != (model.n,) or (lab < 0).any():
         raise ModelError(
             f"anneal: labels must be one region number >= 0 per model unit ({model.n} units, "
-            f"in the order of model.codes); got shape {lab.shape} with minimum "
-            f"{lab.min() if lab.size else None}. Use model.labels_of(assignment) to make them"
+            f"in the order of problem.codes); got shape {lab.shape} with minimum "
+            f"{lab.min() if lab.size else None}. Use problem.labels_of(assignment) to make them"
         )
     if time_budget < 0 or penalty < 0:
         raise ModelError(
             f"anneal: time_budget and penalty must be >= 0, got {time_budget} and {penalty}"
         )
     q = int(lab.max()) + 1
-    st = _State(model, lab, q)
+    st = MoveState(model, lab, q)
     rng = np.random.default_rng(seed)
-    frozen, own = _frozen_units(model)
+    frozen, own = model.frozen_units()
     closed = {int(lab[i]) for i in own}
     edges = np.array([(a, b) for a, b, _ in model.edges], dtype=int).reshape(-1, 2)
-    start_obj = _objective(model, lab)
+    start_obj = model.objective(lab)
     viol = st.violation()
     obj = start_obj
     best_lab, best_obj = lab.copy(), start_obj
@@ -222,7 +207,7 @@ def anneal(
         if cost > 0 and rng.random() >= math.exp(-cost / temp):
             continue
         a = st.lab[i]
-        if not _region_connected_without(nbrs, st.lab, i, int(st.size[a])):
+        if not connected_without(nbrs, st.lab, i, int(st.size[a])):
             continue
         st.apply(i, b)
         accepted += 1
@@ -235,6 +220,6 @@ def anneal(
                 if on_improve is not None:
                     on_improve(best_lab, best_obj)
     if not np.array_equal(best_lab, labels):
-        best_obj = _objective(model, best_lab)  # exact value, no drift
+        best_obj = model.objective(best_lab)  # exact value, no drift
     return AnnealResult(best_lab, best_obj, start_obj, best_ok, tried, accepted,
                         time.perf_counter() - t0, t_start)

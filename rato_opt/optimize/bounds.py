@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fractional_knapsack", "split_lower_bound"]
+from .problem import as_problem
+
+__all__ = ["fractional_knapsack", "capacities", "split_lower_bound"]
 
 
 def fractional_knapsack(values: np.ndarray, sizes: np.ndarray, capacity: float) -> float:
@@ -54,30 +56,29 @@ def fractional_knapsack(values: np.ndarray, sizes: np.ndarray, capacity: float) 
     return kept
 
 
-def _capacities(model) -> list[tuple[np.ndarray, float]]:
-    """(bound weight per model unit, largest capacity of one region) per upper bound."""
-    spec = model.spec
-    units = model.landscape.units
+def capacities(problem) -> list[tuple[np.ndarray, float]]:
+    """(bound weight per unit, largest capacity of one region) per upper bound.
+
+    Relative bounds are largest with the fewest regions, so ``k_min`` sets them.
+    """
+    model = as_problem(problem)
     out = []
-    for b in spec.bounds:
-        if b.upper is None:
+    for row in model.bounds:
+        if row.bound.upper is None:
             continue
-        w = units[b.column].reindex(list(model.codes)).to_numpy(dtype=float)
-        # relative bounds are largest with the fewest regions
-        cap = b.upper * float(w.sum()) / model.k_min if b.relative else float(b.upper)
-        out.append((w, cap))
-    if spec.max_units is not None:
-        out.append((np.ones(model.n), float(spec.max_units)))
+        cap = (row.bound.upper * row.total / model.k_min if row.bound.relative
+               else float(row.bound.upper))
+        out.append((row.weights, cap))
     return out
 
 
-def split_lower_bound(model) -> float:
+def split_lower_bound(problem) -> float:
     """Lower bound on the objective of every plan of ``model`` (0 without upper bounds).
 
     Parameters
     ----------
-    model : RegionModel
-        A built or light model (only its data are read).
+    problem : CompiledProblem
+        The compiled problem (a :class:`~rato_opt.optimize.model.RegionModel` works too).
 
     Returns
     -------
@@ -89,19 +90,21 @@ def split_lower_bound(model) -> float:
     >>> import geopandas as gpd
     >>> from shapely import box
     >>> from rato_opt import Landscape, Layer, validate_units
-    >>> from rato_opt.optimize.model import RegionModel, RegionSpec, Bound, Objective, model_graph
+    >>> from rato_opt.spec import RegionSpec, Bound, Objective
+    >>> from rato_opt.optimize.problem import compile_problem
     >>> units = validate_units(gpd.GeoDataFrame({"code": list("abcd"),
     ...     "population": [1, 1, 1, 1]}, geometry=[box(i, 0, i + 1, 1) for i in range(4)],
     ...     crs="EPSG:28992"), code="code")
     >>> land = Landscape(units, [Layer.from_partition("sop", dict.fromkeys("abcd", "x"))])
     >>> spec = RegionSpec(k=2, bounds=[Bound("population", upper=2)],
     ...                   objective=Objective(split=1.0))
-    >>> model = RegionModel(land, spec, model_graph(land, spec), _light=True)
+    >>> problem = compile_problem(land, spec)
     >>> # the four units of "x" need two regions of at most 2: half of "x" is always split
-    >>> float(split_lower_bound(model)), float(sum(model.evaluate(dict(zip("abcd", [0, 0, 1, 1]))).values()))
+    >>> float(split_lower_bound(problem)), problem.objective(np.array([0, 0, 1, 1]))
     (0.5, 0.5)
     """
-    caps = _capacities(model)
+    model = as_problem(problem)
+    caps = capacities(model)
     if not caps:
         return 0.0
     total = 0.0

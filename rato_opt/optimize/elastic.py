@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import RegionModel, _weights
+from .backends import run_cbc, run_highs
+from .model import RegionModel
+from .problem import unit_weights
 
 __all__ = ["explain"]
 
@@ -63,15 +65,13 @@ def explain(
     >>> explain(m, time_limit=10)
     ['population upper bound 4 must rise to 6 for region containing a (a)']
     """
-    from .pipeline import _run_cbc, _run_highs
-
-    em = RegionModel(model.landscape, model.spec, model.graph, formulation="flow", elastic=True)
+    em = RegionModel(model.compiled, formulation="flow", elastic=True)
     kwargs = dict(time_limit=time_limit, threads=threads, msg=False, start=False)
     if solver == "highs":
         kwargs["on_progress"] = None
-        run = _run_highs(em, **kwargs)
+        run = run_highs(em, **kwargs)
     else:
-        run = _run_cbc(em, **kwargs)
+        run = run_cbc(em, **kwargs)
     if not run["has_solution"]:
         if run["status"] == "infeasible":
             return [
@@ -93,7 +93,7 @@ def explain(
                 continue
             b = info["bound"]
             column = info["column"]
-            w = np.ones(em.n) if column == "units" else _weights(em.landscape, column)
+            w = np.ones(em.n) if column == "units" else unit_weights(em.landscape, column)
             load = float(w[members].sum())
             total = float(w.sum())
             q = int(lab.max()) + 1

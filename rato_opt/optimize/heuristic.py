@@ -17,168 +17,24 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..landscape.coverage import Landscape
+from ..landscape import Landscape
 from ..spec import RegionSpec
+from .moves import MoveState, connected_without
+from .problem import as_problem, compile_problem
 
 __all__ = ["greedy_regions", "improve", "repair", "from_partition", "warm_start_labels"]
 
 
-class _State:
-    """Incremental evaluation of violations and objective for one assignment."""
-
-    def __init__(self, model, lab: np.ndarray, q: int):
-        self.m = model
-        self.n = model.n
-        self.q = q
-        self.lab = lab.copy()
-        # bounds as absolute (column weights, lower, upper, scale)
-        self.bounds = []
-        spec = model.spec
-        from .model import _weights
-
-        for b in spec.bounds:
-            w = _weights(model.landscape, b.column)
-            f = float(w.sum()) / q if b.relative else 1.0
-            lo = None if b.lower is None else b.lower * f
-            up = None if b.upper is None else b.upper * f
-            self.bounds.append((w, lo, up, max(float(w.sum()) / q, 1e-9)))
-        if spec.min_units is not None or spec.max_units is not None:
-            self.bounds.append((np.ones(self.n), spec.min_units, spec.max_units, self.n / q))
-        self.loads = [np.bincount(lab, weights=w, minlength=q).astype(float)
-                      for w, *_ in self.bounds]
-        self.size = np.bincount(lab, minlength=q)
-        self.island_labels = {int(lab[c[0]]) for c in model.islands}
-        # collaborations
-        self.collabs = []  # (coef, members, weights)
-        for term in ("split", "alignment", "stay_close"):
-            for g in model.groups[term]:
-                for m, w in g.members:
-                    self.collabs.append((g.coef, m, w))
-        self.of_unit: list[list[tuple[int, float]]] = [[] for _ in range(self.n)]
-        self.cload: list[dict[int, float]] = []
-        for ci, (_, m, w) in enumerate(self.collabs):
-            d: dict[int, float] = {}
-            for i, wi in zip(m, w, strict=True):
-                self.of_unit[i].append((ci, float(wi)))
-                d[lab[i]] = d.get(lab[i], 0.0) + float(wi)
-            self.cload.append(d)
-        obj = spec.objective
-        self.comp = obj.compactness / model.total_length if (
-            obj.compactness > 0 and model.total_length > 0) else 0.0
-        self.edge_len = [dict() for _ in range(self.n)]
-        for a, b, d in model.edges:
-            self.edge_len[a][b] = d
-            self.edge_len[b][a] = d
-        self.alli = None
-        if obj.alliance > 0 and model.alliances:
-            w = model.split_weights
-            A = len(model.alliances)
-            self.alli_w = w
-            self.alli_coef = obj.alliance / max(float(w.sum()), 1e-12)
-            self.alli_of = [[] for _ in range(self.n)]
-            for a, mm in enumerate(model.alliances):
-                for i in mm:
-                    self.alli_of[i].append(a)
-            self.alli = np.zeros((q, A))
-            for i in range(self.n):
-                for a in self.alli_of[i]:
-                    self.alli[lab[i], a] += w[i]
-            self.region_w = np.bincount(lab, weights=w, minlength=q)
-
-    # -- violation of bounds for the load vectors of regions
-    def _viol(self, bi: int, load: float, region: int = -1) -> float:
-        _, lo, up, scale = self.bounds[bi]
-        v = 0.0
-        if lo is not None and load < lo - 1e-9 and region not in self.island_labels:
-            v += (lo - load) / scale
-        if up is not None and load > up + 1e-9:
-            v += (load - up) / scale
-        return v
-
-    def violation(self) -> float:
-        return sum(self._viol(bi, L, r) for bi in range(len(self.bounds))
-                   for r, L in enumerate(self.loads[bi]))
-
-    def move_delta(self, i: int, b: int) -> tuple[float, float]:
-        """(violation delta, objective delta) of moving unit i to region b."""
-        a = self.lab[i]
-        dv = 0.0
-        for bi, (w, *_rest) in enumerate(self.bounds):
-            la, lb = self.loads[bi][a], self.loads[bi][b]
-            wi = w[i]
-            dv += (self._viol(bi, la - wi, a) + self._viol(bi, lb + wi, b)
-                   - self._viol(bi, la, a) - self._viol(bi, lb, b))
-        do = 0.0
-        for ci, wi in self.of_unit[i]:
-            d = self.cload[ci]
-            before = max(d.values())
-            after_a = d.get(a, 0.0) - wi
-            after_b = d.get(b, 0.0) + wi
-            after = max([after_a, after_b] + [v for r, v in d.items() if r != a and r != b])
-            do -= self.collabs[ci][0] * (after - before)
-        if self.comp:
-            for j, d in self.edge_len[i].items():
-                lj = self.lab[j]
-                do += self.comp * d * (int(lj != b) - int(lj != a))
-        if self.alli is not None:
-            w = self.alli_w[i]
-            before = (self.region_w[a] - self.alli[a].max()) + (self.region_w[b] - self.alli[b].max())
-            ra, rb = self.alli[a].copy(), self.alli[b].copy()
-            for al in self.alli_of[i]:
-                ra[al] -= w
-                rb[al] += w
-            after = (self.region_w[a] - w - ra.max()) + (self.region_w[b] + w - rb.max())
-            do += self.alli_coef * (after - before)
-        return dv, do
-
-    def apply(self, i: int, b: int) -> None:
-        a = self.lab[i]
-        for bi, (w, *_rest) in enumerate(self.bounds):
-            self.loads[bi][a] -= w[i]
-            self.loads[bi][b] += w[i]
-        self.size[a] -= 1
-        self.size[b] += 1
-        for ci, wi in self.of_unit[i]:
-            d = self.cload[ci]
-            d[a] = d.get(a, 0.0) - wi
-            if d[a] <= 1e-12:
-                del d[a]
-            d[b] = d.get(b, 0.0) + wi
-        if self.alli is not None:
-            w = self.alli_w[i]
-            for al in self.alli_of[i]:
-                self.alli[a, al] -= w
-                self.alli[b, al] += w
-            self.region_w[a] -= w
-            self.region_w[b] += w
-        self.lab[i] = b
-
-
-def _region_connected_without(nbrs, lab, i, size_r) -> bool:
-    r = lab[i]
-    start = next((j for j in nbrs[i] if lab[j] == r), None)
-    if start is None:
-        return False
-    seen = {i, start}
-    dq = deque([start])
-    while dq:
-        u = dq.popleft()
-        for v in nbrs[u]:
-            if lab[v] == r and v not in seen:
-                seen.add(v)
-                dq.append(v)
-    return len(seen) == size_r
-
-
-def improve(model, lab: np.ndarray, *, q: int | None = None, time_budget: float = 5.0,
+def improve(problem, lab: np.ndarray, *, q: int | None = None, time_budget: float = 5.0,
             max_passes: int = 50) -> np.ndarray:
     """Local search on model labels: fix bound violations, then lower the objective.
 
     Moves one boundary unit at a time to a neighbouring region, keeping every region
     connected and non-empty. Deterministic (units and regions scanned in order).
     """
+    model = as_problem(problem)
     q = int(lab.max()) + 1 if q is None else q
-    st = _State(model, lab, q)
+    st = MoveState(model, lab, q)
     nbrs = model.nbrs
     t0 = time.perf_counter()
     for _ in range(max_passes):
@@ -198,7 +54,7 @@ def improve(model, lab: np.ndarray, *, q: int | None = None, time_budget: float 
                     best = key
             if best is None:
                 continue
-            if not _region_connected_without(nbrs, st.lab, i, int(st.size[a])):
+            if not connected_without(nbrs, st.lab, i, int(st.size[a])):
                 continue
             st.apply(i, best[2])
             improved = True
@@ -208,7 +64,7 @@ def improve(model, lab: np.ndarray, *, q: int | None = None, time_budget: float 
 
 
 def _seeds(model, q: int, rng: np.random.Generator, weight: np.ndarray) -> list[int]:
-    G = model._ig()
+    G = model.int_graph
     island = np.zeros(model.n, dtype=bool)
     for comp in model.islands:
         island[comp] = True
@@ -275,12 +131,13 @@ def _grow(model, q: int, seeds: list[int], weight: np.ndarray, upper: float | No
     return lab
 
 
-def repair(model, lab: np.ndarray) -> np.ndarray:
+def repair(problem, lab: np.ndarray) -> np.ndarray:
     """Make every region connected: keep each region's heaviest piece, give the other
     pieces to a neighbouring region (the lightest), repeat until connected."""
+    model = as_problem(problem)
     lab = np.asarray(lab).copy()
-    G = model._ig()
-    weight = _primary_weight(model)
+    G = model.int_graph
+    weight = model.primary_weight
     for _ in range(model.n):
         changed = False
         for r in sorted(set(lab.tolist())):
@@ -304,28 +161,7 @@ def repair(model, lab: np.ndarray) -> np.ndarray:
     return lab
 
 
-def _primary_weight(model) -> np.ndarray:
-    from .model import _weights
-
-    if model.spec.bounds:
-        return _weights(model.landscape, model.spec.bounds[0].column)
-    return np.ones(model.n)
-
-
-def _choose_q(model) -> int:
-    if model.k_min == model.k_max:
-        return model.k_min
-    q = model.k_min
-    from .model import _weights
-
-    for b in model.spec.bounds:
-        if b.upper is not None and not b.relative and b.upper > 0:
-            total = float(_weights(model.landscape, b.column).sum())
-            q = max(q, int(np.ceil(total / b.upper)))
-    return min(q, model.k_max)
-
-
-def from_partition(model, assignment, *, time_budget: float = 2.0) -> np.ndarray | None:
+def from_partition(problem, assignment, *, time_budget: float = 2.0) -> np.ndarray | None:
     """Model labels of a plan derived from a (partial) partition, e.g. the reference layer.
 
     Units without a region join a neighbouring region, disconnected pieces are repaired
@@ -333,6 +169,7 @@ def from_partition(model, assignment, *, time_budget: float = 2.0) -> np.ndarray
     violations and lowers the objective. Returns None when the number of regions does
     not fit the model.
     """
+    model = as_problem(problem)
     lab = -np.ones(model.n, dtype=int)
     ids: dict[object, int] = {}
     for i, code in enumerate(model.codes):
@@ -352,7 +189,7 @@ def from_partition(model, assignment, *, time_budget: float = 2.0) -> np.ndarray
     if (lab < 0).any():
         return None
     lab = repair(model, lab)
-    lab = _adjust_count(model, lab, _choose_q(model))
+    lab = _adjust_count(model, lab, model.choose_q())
     q = int(lab.max()) + 1
     if not model.k_min <= q <= model.k_max:
         return None
@@ -361,7 +198,7 @@ def from_partition(model, assignment, *, time_budget: float = 2.0) -> np.ndarray
 
 def _split_region(model, lab: np.ndarray, r: int, weight: np.ndarray, new: int) -> None:
     """Split region r in two connected halves grown from two far-apart members."""
-    G = model._ig()
+    G = model.int_graph
     members = np.flatnonzero(lab == r).tolist()
     sub = G.subgraph(members)
     a = members[0]
@@ -392,7 +229,7 @@ def _split_region(model, lab: np.ndarray, r: int, weight: np.ndarray, new: int) 
 def _adjust_count(model, lab: np.ndarray, q: int) -> np.ndarray:
     """Split the heaviest regions / merge the lightest into a neighbour until q regions."""
     lab = lab.copy()
-    weight = _primary_weight(model)
+    weight = model.primary_weight
     while int(lab.max()) + 1 < q:
         loads = np.bincount(lab, weights=weight)
         sizes = np.bincount(lab)
@@ -414,7 +251,7 @@ def _adjust_count(model, lab: np.ndarray, q: int) -> np.ndarray:
 
 def _one_start(model, q: int, seed: int, time_budget: float) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    weight = _primary_weight(model)
+    weight = model.primary_weight
     upper = None
     if model.spec.bounds:
         b = model.spec.bounds[0]
@@ -429,7 +266,7 @@ def _one_start(model, q: int, seed: int, time_budget: float) -> np.ndarray:
     return lab
 
 
-def warm_start_labels(model, *, seed: int = 0, time_budget: float = 5.0,
+def warm_start_labels(problem, *, seed: int = 0, time_budget: float = 5.0,
                       starts: int = 20) -> np.ndarray:
     """Model labels of a heuristic plan: multi-start region growing + local search.
 
@@ -438,7 +275,8 @@ def warm_start_labels(model, *, seed: int = 0, time_budget: float = 5.0,
     violation, then the smallest objective. Deterministic for a given budget that is
     not hit; a run cut short by the budget still uses whole starts only.
     """
-    q = _choose_q(model)
+    model = as_problem(problem)
+    q = model.choose_q()
     t0 = time.perf_counter()
     best = None
     for s in range(seed, seed + max(starts, 1)):
@@ -448,10 +286,8 @@ def warm_start_labels(model, *, seed: int = 0, time_budget: float = 5.0,
         lab = _one_start(model, q, s, max(time_budget - elapsed, 0.2))
         if lab.max() + 1 != q:
             continue
-        st = _State(model, lab, q)
-        key = (round(st.violation(), 9),
-               round(float(sum(model.evaluate(dict(zip(model.codes, lab, strict=True))).values())),
-                     12))
+        st = MoveState(model, lab, q)
+        key = (round(st.violation(), 9), round(model.objective(lab), 12))
         if best is None or key < best[0]:
             best = (key, lab)
     if best is None:
@@ -506,13 +342,7 @@ def greedy_regions(
     >>> greedy_regions(land, RegionSpec(k=2)).tolist()
     ['H1', 'H1', 'H1', 'H2', 'H2', 'H2']
     """
-    from .model import RegionModel, model_graph
-
-    graph = model_graph(landscape, spec, graph=graph)
-    model = RegionModel(landscape, spec, graph, formulation="cuts", _light=True)
-    lab = warm_start_labels(model, seed=seed, starts=starts,
+    problem = compile_problem(landscape, spec, graph=graph)
+    lab = warm_start_labels(problem, seed=seed, starts=starts,
                             time_budget=math.inf if time_budget is None else time_budget)
-    lab = model.labels_of(dict(zip(model.codes, lab, strict=True)))  # ordered by first unit
-    width = len(str(int(lab.max()) + 1))
-    return pd.Series([f"H{r + 1:0{width}d}" for r in lab], index=pd.Index(model.codes, name="code"),
-                     name="region")
+    return problem.assignment(lab, prefix="H")

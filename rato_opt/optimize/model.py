@@ -10,10 +10,7 @@ The spec dataclasses live in :mod:`rato_opt.spec` and are re-exported here.
 
 from __future__ import annotations
 
-import re
-import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Literal
 
 import networkx as nx
@@ -21,12 +18,14 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from .._util import listing
-from ..assess.metrics import TERMS, regional_collaborations, split_layer_weights
-from ..exceptions import ColumnError, DisconnectedError, LayerError, ModelError, UnitCodeError
-from ..landscape.coverage import Landscape
-from ..landscape.graph import _describe_components, components, graph_from_landscape
-from ..spec import Bound, Locks, Objective, RegionSpec
+from ..assess.diagnose import check_feasible
+from ..exceptions import ModelError
+from ..landscape import Landscape
+from ..spec import TERMS, Bound, Locks, Objective, RegionSpec
+from .cuts import add_separator_cuts
+from .locks import add_locks
+from .objective import build_objective, objective_start
+from .problem import CompiledProblem, clean_name, compile_problem, model_graph
 
 __all__ = [
     "Bound",
@@ -41,135 +40,7 @@ __all__ = [
 
 
 Formulation = Literal["flow", "cuts"]
-
-
-# --------------------------------------------------------------------------- data prep
-@dataclass(frozen=True)
-class _Group:
-    """Weighted member sets of one 'partition-like' term (a layer, the reference, start)."""
-
-    name: str
-    coef: float  # multiplies sum_c (W_c - max_r W_{c,r}) (already divided by the denominator)
-    members: tuple[tuple[np.ndarray, np.ndarray], ...]  # (unit positions, weights) per collab
-
-
-def _clean(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", str(name))[:40]
-
-
-def model_graph(landscape: Landscape, spec: RegionSpec, *, graph: nx.Graph | None = None):
-    """Return the unit graph the model uses, checking it is connected.
-
-    Parameters
-    ----------
-    landscape : Landscape
-    spec : RegionSpec
-    graph : networkx.Graph, optional
-        A prebuilt unit graph (nodes = unit codes); built with
-        :func:`rato_opt.landscape.graph.graph_from_landscape` (with the landscape's links and
-        the spec's contiguity) when omitted.
-
-    Returns
-    -------
-    networkx.Graph
-        The graph, unchanged.
-
-    Raises
-    ------
-    DisconnectedError
-        When components are unreachable and ``spec.allow_islands`` is False.
-
-    Notes
-    -----
-    Island rule (``allow_islands=True``, shared with :func:`rato_opt.assess.plan.verify_plan`):
-    every component other than the largest becomes a region of its own, counted in
-    ``k``; upper bounds apply to it, lower bounds and ``min_units`` do not. A warning
-    names the islands.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely import box
-    >>> from rato_opt.landscape.units import validate_units
-    >>> u = validate_units(gpd.GeoDataFrame({"code": list("ABC")},
-    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 0, 6, 1)], crs="EPSG:28992"),
-    ...     code="code")
-    >>> model_graph(Landscape(u, {}), RegionSpec(k=2))
-    Traceback (most recent call last):
-    ...
-    rato_opt.exceptions.DisconnectedError: the unit graph has 2 components; ...
-    """
-    if graph is None:
-        graph = graph_from_landscape(landscape, contiguity=spec.contiguity)
-    missing = pd.Index(landscape.codes).difference(pd.Index(list(graph.nodes)))
-    if len(missing):
-        raise UnitCodeError(
-            f"the graph lacks units of the landscape: {listing(missing)}; build it with "
-            "rato_opt.graph_from_landscape(landscape)"
-        )
-    comps = components(graph)
-    if len(comps) <= 1:
-        return graph
-    rest = comps[1:]
-    described = _describe_components(graph, rest)
-    if not spec.allow_islands:
-        raise DisconnectedError(
-            f"the unit graph has {len(comps)} components; these touch no other unit: "
-            f"{described}. Add links (ferries, tunnels) to the landscape, or pass "
-            "RegionSpec(allow_islands=True) to make each a region of its own",
-            rest,
-        )
-    warnings.warn(
-        f"islands become regions of their own (allow_islands=True): {described}", stacklevel=3
-    )
-    return graph
-
-
-def _weights(landscape: Landscape, column: str | None) -> np.ndarray:
-    units = landscape.units
-    if column is None:
-        return np.ones(len(units))
-    if column not in units.columns:
-        raise ColumnError(
-            f"weight column {column!r} not in the units; they have {listing(landscape.weights)}"
-        )
-    w = pd.to_numeric(units[column], errors="coerce").to_numpy(dtype=float)
-    if np.isnan(w).any() or (w < 0).any():
-        raise ColumnError(f"weight column {column!r} holds missing or negative values")
-    return w
-
-
-def _group_from_members(
-    name: str, coef_total: float, collabs: Iterable[list[int]], w: np.ndarray
-) -> _Group | None:
-    """Collaborations (lists of unit positions) -> a _Group; None when it weighs nothing."""
-    collabs = [sorted(set(m)) for m in collabs]
-    denom = float(sum(w[m].sum() for m in collabs))
-    if denom <= 0 or coef_total == 0:
-        return None
-    members = []
-    for m in collabs:
-        m = np.array([i for i in m if w[i] > 0], dtype=int)
-        if len(m) >= 2:
-            members.append((m, w[m]))
-    return _Group(name, coef_total / denom, tuple(members))
-
-
-def _layer_collabs(landscape: Landscape, layer: str, pos: Mapping[str, int]) -> list[list[int]]:
-    if layer not in landscape.layers:
-        raise LayerError(
-            f"objective refers to layer {layer!r}; the landscape has {sorted(landscape.layers)}"
-        )
-    members = landscape.layers[layer].members()
-    return [[pos[u] for u in units] for _, units in sorted(members.items())]
-
-
-def _start_collabs(start: Mapping[str, str], pos: Mapping[str, int]) -> list[list[int]]:
-    groups: dict[str, list[int]] = {}
-    for code, region in start.items():
-        if code in pos:
-            groups.setdefault(str(region), []).append(pos[code])
-    return [groups[g] for g in sorted(groups)]
+_clean = clean_name
 
 
 # --------------------------------------------------------------------------- the model
@@ -289,44 +160,38 @@ class RegionModel:
 
     def __init__(
         self,
-        landscape: Landscape,
-        spec: RegionSpec,
-        graph: nx.Graph,
+        problem: CompiledProblem,
         *,
         formulation: Formulation = "flow",
         elastic: bool = False,
         strengthen: bool = True,
-        _light: bool = False,
     ) -> None:
         if formulation not in ("flow", "cuts"):
             raise ModelError(f"formulation must be 'flow' or 'cuts', got {formulation!r}")
-        self.landscape = landscape
-        self.spec = spec
-        self.graph = graph
+        if not isinstance(problem, CompiledProblem):
+            raise ModelError("RegionModel needs a compiled problem: "
+                             "RegionModel(compile_problem(landscape, spec)), or use build_model; "
+                             f"got {type(problem).__name__}")
+        self.compiled = problem
+        self.landscape = problem.landscape
+        self.spec = spec = problem.spec
+        self.graph = problem.graph
         self.formulation = formulation
         self.elastic = elastic
         self.strengthen = strengthen
-        self.codes: list[str] = [str(c) for c in landscape.codes]
-        self.pos = {c: i for i, c in enumerate(self.codes)}
-        n = self.n = len(self.codes)
-        k_lo, k_hi = _k_range(spec, n)
-        self.k_min, self.k_max = k_lo, k_hi
+        self.codes: list[str] = list(problem.codes)
+        self.pos = problem.pos
+        n = self.n = problem.n
+        k_lo, k_hi = self.k_min, self.k_max = problem.k_min, problem.k_max
         K = self.K = k_hi
-        self.edges: list[tuple[int, int, float]] = sorted(
-            (min(self.pos[a], self.pos[b]), max(self.pos[a], self.pos[b]), float(d.get("length", 0)))
-            for a, b, d in graph.edges(data=True)
-        )
-        self.nbrs: list[list[int]] = [[] for _ in range(n)]
-        for a, b, _ in self.edges:
-            self.nbrs[a].append(b)
-            self.nbrs[b].append(a)
+        self.edges: list[tuple[int, int, float]] = list(problem.edges)
+        self.nbrs = problem.nbrs
         self.cut_count = 0
-        self.islands: list[list[int]] = [
-            sorted(self.pos[c] for c in comp) for comp in components(graph)[1:]
-        ]
-        self._prepare_objective_data()
-        if _light:  # data only, no PuLP problem (used by the heuristics)
-            return
+        self.islands: list[list[int]] = [[int(i) for i in c] for c in problem.islands]
+        self.groups = problem.groups
+        self.split_weights = problem.split_weights
+        self.alliances = problem.alliances
+        self.total_length = problem.total_length
         self.slacks: list[tuple[pulp.LpVariable, str, dict]] = []
         prob = self.problem = pulp.LpProblem("regions", pulp.LpMinimize)
         self._names: set[str] = set()
@@ -336,36 +201,36 @@ class RegionModel:
 
         # ---- assignment, roots, symmetry breaking
         self.labels = [list(range(min(i, K - 1) + 1)) for i in range(n)]
-        self.x = {(i, r): self._var(f"x_{_clean(self.codes[i])}_R{r}", 0, 1, "Binary")
+        self.x = {(i, r): self.add_var(f"x_{_clean(self.codes[i])}_R{r}", 0, 1, "Binary")
                   for i in range(n) for r in self.labels[i]}
         # roots may be continuous: with binary x, x <= R and root <= x force them integral
-        self.root = {(i, r): self._var(f"root_{_clean(self.codes[i])}_R{r}", 0, 1, "Continuous")
+        self.root = {(i, r): self.add_var(f"root_{_clean(self.codes[i])}_R{r}", 0, 1, "Continuous")
                      for i in range(n) for r in self.labels[i]}
         cum = {}
         for i in range(n):
-            self._con(pulp.lpSum(self.x[i, r] for r in self.labels[i]) == 1,
+            self.add_con(pulp.lpSum(self.x[i, r] for r in self.labels[i]) == 1,
                       f"assign_{_clean(self.codes[i])}")
             for r in self.labels[i]:
                 if i == r:
                     cum[i, r] = self.root[i, r]
                     if r == 0:
-                        self._con(self.root[0, 0] == 1, "root_first_unit")
+                        self.add_con(self.root[0, 0] == 1, "root_first_unit")
                 else:
-                    c = self._var(f"rootsum_{_clean(self.codes[i])}_R{r}", 0, 1, "Continuous")
-                    self._con(c == cum[i - 1, r] + self.root[i, r],
+                    c = self.add_var(f"rootsum_{_clean(self.codes[i])}_R{r}", 0, 1, "Continuous")
+                    self.add_con(c == cum[i - 1, r] + self.root[i, r],
                               f"rootsum_{_clean(self.codes[i])}_R{r}")
                     cum[i, r] = c
-                self._con(self.root[i, r] <= self.x[i, r], f"root_in_{_clean(self.codes[i])}_R{r}")
-                self._con(self.x[i, r] <= cum[i, r], f"after_root_{_clean(self.codes[i])}_R{r}")
+                self.add_con(self.root[i, r] <= self.x[i, r], f"root_in_{_clean(self.codes[i])}_R{r}")
+                self.add_con(self.x[i, r] <= cum[i, r], f"after_root_{_clean(self.codes[i])}_R{r}")
                 if r >= 1 and i >= 1:
-                    self._con(cum[i, r] <= cum[i - 1, r - 1],
+                    self.add_con(cum[i, r] <= cum[i - 1, r - 1],
                               f"order_{_clean(self.codes[i])}_R{r}")
         self.cum = cum
         self.used: dict[int, pulp.LpAffineExpression | int] = {}
         for r in range(K):
             last = cum[n - 1, r]
             if r < k_lo:
-                self._con(last == 1, f"region_R{r}_used")
+                self.add_con(last == 1, f"region_R{r}_used")
                 self.used[r] = 1
             else:
                 self.used[r] = last
@@ -375,7 +240,7 @@ class RegionModel:
         for ci, comp in enumerate(self.islands):
             for j in comp[1:]:
                 for r in self.labels[comp[0]]:
-                    self._con(self.x[comp[0], r] == self.x.get((j, r), 0),
+                    self.add_con(self.x[comp[0], r] == self.x.get((j, r), 0),
                               f"island{ci}_{_clean(self.codes[j])}_R{r}")
         for r in range(K):
             roots = [self.root[c[0], r] for c in self.islands if (c[0], r) in self.root]
@@ -387,10 +252,10 @@ class RegionModel:
         self.n_regions_expr = n_regions
         needs_q = k_lo != k_hi and any(b.relative for b in spec.bounds)
         if needs_q:
-            self.q_choice = {q: self._var(f"nregions_is_{q}", 0, 1, "Binary")
+            self.q_choice = {q: self.add_var(f"nregions_is_{q}", 0, 1, "Binary")
                              for q in range(k_lo, k_hi + 1)}
-            self._con(pulp.lpSum(self.q_choice.values()) == 1, "nregions_choice")
-            self._con(pulp.lpSum(q * v for q, v in self.q_choice.items()) == n_regions,
+            self.add_con(pulp.lpSum(self.q_choice.values()) == 1, "nregions_choice")
+            self.add_con(pulp.lpSum(q * v for q, v in self.q_choice.items()) == n_regions,
                       "nregions_link")
 
         # ---- cut edges
@@ -399,7 +264,7 @@ class RegionModel:
         self.cut: dict[tuple[int, int], pulp.LpVariable] = {}
         if need_cut:
             for a, b, _ in self.edges:
-                y = self._var(f"cut_{_clean(self.codes[a])}_{_clean(self.codes[b])}", 0, 1,
+                y = self.add_var(f"cut_{_clean(self.codes[a])}_{_clean(self.codes[b])}", 0, 1,
                               "Continuous")
                 self.cut[a, b] = y
                 for r in range(K):
@@ -410,19 +275,15 @@ class RegionModel:
                     ea = xa if xa is not None else 0
                     eb = xb if xb is not None else 0
                     if xa is not None:
-                        self._con(y >= ea - eb, f"cutdef_{y.name[4:]}_R{r}")
+                        self.add_con(y >= ea - eb, f"cutdef_{y.name[4:]}_R{r}")
                     if comp and xb is not None:
-                        self._con(y >= eb - ea, f"cutdef2_{y.name[4:]}_R{r}")
+                        self.add_con(y >= eb - ea, f"cutdef2_{y.name[4:]}_R{r}")
 
         # ---- bounds and unit counts
         self.bound_info: list[dict] = []
-        for bi, b in enumerate(spec.bounds):
-            w = _weights(landscape, b.column)
-            self._add_bound(bi, b, w)
-        ones = np.ones(n)
-        if spec.min_units is not None or spec.max_units is not None:
-            cnt = Bound("units", lower=spec.min_units, upper=spec.max_units)
-            self._add_bound(len(spec.bounds), cnt, ones, label="units")
+        for row in problem.bounds:
+            self._add_bound(row.index, row.bound, row.weights,
+                            label="units" if row.label == "units" else None)
 
         # ---- contiguity
         self.flow: dict[tuple[int, int], pulp.LpVariable] = {}
@@ -430,24 +291,24 @@ class RegionModel:
             M = spec.max_units or (n - k_lo + 1)
             for a, b, _ in self.edges:
                 for i, j in ((a, b), (b, a)):
-                    f = self._var(f"flow_{_clean(self.codes[i])}_{_clean(self.codes[j])}",
+                    f = self.add_var(f"flow_{_clean(self.codes[i])}_{_clean(self.codes[j])}",
                                   0, M - 1, "Continuous")
                     self.flow[i, j] = f
-                    self._con(f <= (M - 1) * (1 - self.cut[a, b]),
+                    self.add_con(f <= (M - 1) * (1 - self.cut[a, b]),
                               f"flowcap_{_clean(self.codes[i])}_{_clean(self.codes[j])}")
             for i in range(n):
                 inflow = pulp.lpSum(self.flow[j, i] for j in self.nbrs[i])
                 outflow = pulp.lpSum(self.flow[i, j] for j in self.nbrs[i])
                 is_root = pulp.lpSum(self.root[i, r] for r in self.labels[i])
-                self._con(inflow - outflow >= 1 - M * is_root, f"flowbal_{_clean(self.codes[i])}")
+                self.add_con(inflow - outflow >= 1 - M * is_root, f"flowbal_{_clean(self.codes[i])}")
 
         # ---- locks
-        self._add_locks(spec.locks)
+        add_locks(self, spec.locks)
 
         # ---- objective
         self.terms: dict[str, tuple[pulp.LpAffineExpression, float]] = {}
         self.home_vars: list[tuple[np.ndarray, dict[int, pulp.LpVariable]]] = []
-        self._build_objective()
+        build_objective(self)
         if elastic:
             prob.setObjective(pulp.lpSum(v * p["penalty"] for v, _, p in self.slacks))
             self.objective_constant = 0.0
@@ -456,7 +317,8 @@ class RegionModel:
             self.objective_constant = float(sum(c for _, c in self.terms.values()))
 
     # ------------------------------------------------------------------ helpers
-    def _var(self, name: str, low, up, cat: str) -> pulp.LpVariable:
+    def add_var(self, name: str, low, up, cat: str) -> pulp.LpVariable:
+        """Add a variable with a unique readable name (a suffix is added on a clash)."""
         if name in self._names:
             name = f"{name}_{len(self._names)}"
         self._names.add(name)
@@ -464,15 +326,17 @@ class RegionModel:
         self._vars[name] = v
         return v
 
-    def _con(self, constraint, name: str) -> None:
+    def add_con(self, constraint, name: str) -> None:
+        """Add a constraint with a unique readable name."""
         if name in self._cname_set:
             name = f"{name}_{len(self._cnames)}"
         self._cnames.append(name)
         self._cname_set.add(name)
         self.problem.addConstraint(constraint, name)
 
-    def _slack(self, name: str, penalty: float, info: dict) -> pulp.LpVariable:
-        v = self._var(f"slack_{name}", 0, None, "Continuous")
+    def add_slack(self, name: str, penalty: float, info: dict) -> pulp.LpVariable:
+        """Add an elastic slack with its penalty and what it relaxes (``info``)."""
+        v = self.add_var(f"slack_{name}", 0, None, "Continuous")
         self.slacks.append((v, name, {**info, "penalty": penalty}))
         return v
 
@@ -500,196 +364,13 @@ class RegionModel:
                 name = f"{side}_{label}_b{bi}_R{r}"
                 scale = max(abs(getattr(b, side)) * (total / self.k_max if b.relative else 1), 1.0)
                 if self.elastic:
-                    s = self._slack(name, 1.0 / scale, {**info, "side": side, "region": r})
+                    s = self.add_slack(name, 1.0 / scale, {**info, "side": side, "region": r})
                     if side == "upper":
-                        self._con(load - s <= rhs, name)
+                        self.add_con(load - s <= rhs, name)
                     else:
-                        self._con(load + s >= rhs, name)
+                        self.add_con(load + s >= rhs, name)
                 else:
-                    self._con(load <= rhs if side == "upper" else load >= rhs, name)
-
-    def _lock_slack(self, name: str, info: dict) -> pulp.LpVariable | int:
-        if not self.elastic:
-            return 0
-        return self._slack(name, 10.0, info)
-
-    def _keep_together(self, ids: list[int], slack, prefix: str) -> None:
-        """Constraints putting units ``ids`` (positions) in one region, up to ``slack``.
-
-        Each unit is tied to the first one: ``x[first, r] == x[j, r]`` as two
-        inequalities named ``{prefix}_{first}_{j}_R{r}`` and ``..._b``.
-        """
-        X = self.x
-        first = ids[0]
-        for j in ids[1:]:
-            for r in range(self.K):
-                if (first, r) in X or (j, r) in X:
-                    xf, xj = X.get((first, r), 0), X.get((j, r), 0)
-                    nm = f"{prefix}_{_clean(self.codes[first])}_{_clean(self.codes[j])}_R{r}"
-                    self._con(xf - xj <= slack, nm)
-                    self._con(xj - xf <= slack, nm + "_b")
-
-    def _add_locks(self, locks: Locks) -> None:
-        unknown = sorted(c for c in locks.codes if c not in self.pos)
-        if unknown:
-            raise UnitCodeError(f"locks name unknown unit codes: {listing(unknown)}")
-        X = self.x
-        together = [list(g) for g in locks.together]
-        labels: dict[str, list[str]] = {}
-        for code, lab in sorted(locks.fixed.items()):
-            labels.setdefault(lab, []).append(code)
-        together += [v for _, v in sorted(labels.items()) if len(v) > 1]
-        apart = [tuple(p) for p in locks.apart]
-        firsts = [v[0] for _, v in sorted(labels.items())]
-        apart += [(a, b) for ia, a in enumerate(firsts) for b in firsts[ia + 1:]]
-        for gi, group in enumerate(together):
-            s = self._lock_slack(f"together_{gi}", {"kind": "together", "units": tuple(group)})
-            self._keep_together([self.pos[c] for c in group], s, "together")
-        for a, b in apart:
-            s = self._lock_slack(f"apart_{a}_{b}", {"kind": "apart", "units": (a, b)})
-            ia, ib = self.pos[a], self.pos[b]
-            for r in range(self.K):
-                if (ia, r) in X and (ib, r) in X:
-                    self._con(X[ia, r] + X[ib, r] <= 1 + s,
-                              f"apart_{_clean(a)}_{_clean(b)}_R{r}")
-        for gi, group in enumerate(locks.own_region):
-            s = self._lock_slack(f"own_{gi}", {"kind": "own_region", "units": tuple(group)})
-            ids = [self.pos[c] for c in group]
-            self._keep_together(ids, s, "own_together")
-            inside = set(ids)
-            border = sorted({v for i in ids for v in self.nbrs[i]} - inside)
-            g0 = ids[0]
-            n_out = self.n - len(ids)
-            for r in range(self.K):
-                if (g0, r) not in X:
-                    continue
-                for v in border:
-                    if (v, r) in X:
-                        self._con(X[g0, r] + X[v, r] <= 1 + s,
-                                  f"own_{gi}_border_{_clean(self.codes[v])}_R{r}")
-                others = [X[i, r] for i in self._members_of[r] if i not in inside]
-                if others:
-                    self._con(pulp.lpSum(others) <= n_out * (1 - X[g0, r]) + n_out * s,
-                              f"own_{gi}_alone_R{r}")
-
-    def _split_group(self, g: _Group, prefix: str) -> tuple[pulp.LpAffineExpression, float]:
-        """Weighted expression of sum_c (W_c - max_r W_{c,r}) * coef."""
-        expr = []
-        const = 0.0
-        for ci, (m, w) in enumerate(g.members):
-            Wc = float(w.sum())
-            const += g.coef * Wc
-            regions = sorted({r for i in m for r in self.labels[i]})
-            h = {r: self._var(f"{prefix}_home_c{ci}_R{r}", 0, 1, "Binary") for r in regions}
-            self.home_vars.append((m, h))
-            self._con(pulp.lpSum(h.values()) == 1, f"{prefix}_home_c{ci}")
-            zs = []
-            for r in regions:
-                inside = [(wi, self.x[i, r]) for i, wi in zip(m, w, strict=True) if (i, r) in self.x]
-                z = self._var(f"{prefix}_in_home_c{ci}_R{r}", 0, Wc, "Continuous")
-                self._con(z <= pulp.lpSum(wi * v for wi, v in inside), f"{prefix}_inhome_c{ci}_R{r}")
-                self._con(z <= Wc * h[r], f"{prefix}_homecap_c{ci}_R{r}")
-                zs.append(z)
-            expr.append(-g.coef * pulp.lpSum(zs))
-            if self.cut and self.strengthen:
-                # valid inequality: a cut edge inside the collaboration puts the lighter
-                # end (at least) outside the main region
-                wm = dict(zip(m.tolist(), w.tolist(), strict=True))
-                outside = Wc - pulp.lpSum(zs)
-                for a, b, _ in self.edges:
-                    if a in wm and b in wm and (a, b) in self.cut:
-                        self._con(outside >= min(wm[a], wm[b]) * self.cut[a, b],
-                                  f"{prefix}_edge_c{ci}_{_clean(self.codes[a])}_"
-                                  f"{_clean(self.codes[b])}")
-        return pulp.lpSum(expr), const
-
-    def _prepare_objective_data(self) -> None:
-        spec, obj, land = self.spec, self.spec.objective, self.landscape
-        self.groups: dict[str, list[_Group]] = {t: [] for t in TERMS}
-        w = _weights(land, obj.split_by)
-        self.split_weights = w
-        if obj.split > 0:
-            for layer, lw in sorted(split_layer_weights(land, obj).items()):
-                g = _group_from_members(
-                    f"split_{layer}", obj.split * lw, _layer_collabs(land, layer, self.pos), w
-                )
-                if g is not None:
-                    self.groups["split"].append(g)
-        if obj.alignment > 0:
-            g = _group_from_members(
-                "alignment", obj.alignment, _layer_collabs(land, obj.reference, self.pos), w
-            )
-            if g is not None:
-                self.groups["alignment"].append(g)
-        if obj.stay_close > 0:
-            g = _group_from_members("stay", obj.stay_close, _start_collabs(spec.start, self.pos), w)
-            if g is not None:
-                self.groups["stay_close"].append(g)
-        self.total_length = sum(d for _, _, d in self.edges)
-        self.alliances: list[np.ndarray] = []
-        if obj.alliance > 0 or obj.alliance_hard:
-            _layer_collabs(land, obj.alliance_layer, self.pos)  # names a missing layer
-            # national alliances (covering every unit) are left out, as in the metrics
-            regional = regional_collaborations(land.layers[obj.alliance_layer],
-                                               pd.Index(self.codes))
-            self.alliances = [np.array(sorted(self.pos[u] for u in units), dtype=int)
-                              for _, units in sorted(regional.members().items()) if units]
-
-    def _build_objective(self) -> None:
-        obj = self.spec.objective
-        w = self.split_weights
-        for term in ("split", "alignment", "stay_close"):
-            exprs, const = [], 0.0
-            for gi, g in enumerate(self.groups[term]):
-                e, c = self._split_group(g, f"{term}{gi}_{_clean(g.name)}")
-                exprs.append(e)
-                const += c
-            self.terms[term] = (pulp.lpSum(exprs), const)
-        total_len = self.total_length
-        if obj.compactness > 0 and total_len > 0:
-            self.terms["compactness"] = (
-                pulp.lpSum(obj.compactness * d / total_len * self.cut[a, b]
-                           for a, b, d in self.edges if d > 0), 0.0)
-        else:
-            self.terms["compactness"] = (pulp.LpAffineExpression(), 0.0)
-        self.alliance_home: dict[tuple[int, int], pulp.LpVariable] = {}
-        if obj.alliance > 0 or obj.alliance_hard:
-            A = len(self.alliances)
-            Wtot = float(w.sum())
-            of_unit: list[list[int]] = [[] for _ in range(self.n)]
-            for a, m in enumerate(self.alliances):
-                for i in m:
-                    of_unit[i].append(a)
-            zs = []
-            for r in range(self.K):
-                g = {a: self._var(f"alliance_home_R{r}_a{a}", 0, 1, "Binary") for a in range(A)}
-                self.alliance_home.update({(r, a): v for a, v in g.items()})
-                self._con(pulp.lpSum(g.values()) <= 1, f"alliance_home_R{r}")
-                if obj.alliance > 0 and Wtot > 0:
-                    for a in range(A):
-                        m = [i for i in self.alliances[a] if (i, r) in self.x and w[i] > 0]
-                        if not m:
-                            continue
-                        ua = float(w[m].sum())
-                        z = self._var(f"alliance_in_R{r}_a{a}", 0, ua, "Continuous")
-                        self._con(z <= pulp.lpSum(w[i] * self.x[i, r] for i in m),
-                                  f"alliance_in_R{r}_a{a}")
-                        self._con(z <= ua * g[a], f"alliance_cap_R{r}_a{a}")
-                        zs.append(z)
-                if obj.alliance_hard:
-                    for i in self._members_of[r]:
-                        s = 0
-                        if self.elastic:
-                            s = self._slack(f"alliance_hard_{self.codes[i]}_R{r}", 10.0,
-                                            {"kind": "alliance_hard", "units": (self.codes[i],)})
-                        self._con(self.x[i, r] <= pulp.lpSum(g[a] for a in of_unit[i]) + s,
-                                  f"alliance_hard_{_clean(self.codes[i])}_R{r}")
-            if obj.alliance > 0 and Wtot > 0:
-                self.terms["alliance"] = (-obj.alliance / Wtot * pulp.lpSum(zs), obj.alliance)
-            else:
-                self.terms["alliance"] = (pulp.LpAffineExpression(), 0.0)
-        else:
-            self.terms["alliance"] = (pulp.LpAffineExpression(), 0.0)
+                    self.add_con(load <= rhs if side == "upper" else load >= rhs, name)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -706,6 +387,10 @@ class RegionModel:
     def n_constraints(self) -> int:
         """Number of constraints (including cuts added so far)."""
         return len(self._cnames)
+
+    def variables(self) -> list[pulp.LpVariable]:
+        """All variables, in the order they were made (faster than PuLP's own listing)."""
+        return list(self._vars.values())
 
     @property
     def constraint_names(self) -> list[str]:
@@ -733,14 +418,7 @@ class RegionModel:
 
     def labels_of(self, assignment: Mapping[str, object]) -> np.ndarray:
         """Map any assignment to model labels 0..q-1 (ordered by first unit)."""
-        seen: dict[object, int] = {}
-        lab = np.empty(self.n, dtype=int)
-        for i, code in enumerate(self.codes):
-            reg = assignment[code]
-            if reg not in seen:
-                seen[reg] = len(seen)
-            lab[i] = seen[reg]
-        return lab
+        return self.compiled.labels_of(assignment)
 
     def set_start(self, assignment: Mapping[str, object]) -> bool:
         """Set variable values from an assignment (for a warm start).
@@ -783,45 +461,11 @@ class RegionModel:
                     sizes[node] = 1 + sum(sizes[c] for c in tree.successors(node))
                 for p, c in tree.edges():
                     self.flow[p, c].varValue = float(sizes[c])
-        # objective helper variables: choose the best home for each collaboration
-        for v in self._vars.values():
-            name = v.name
-            if "_home_c" in name or "_in_home_c" in name or name.startswith("alliance_"):
-                v.varValue = 0.0
-        for term in ("split", "alignment", "stay_close"):
-            for gi, g in enumerate(self.groups[term]):
-                prefix = f"{term}{gi}_{_clean(g.name)}"
-                for ci, (m, w) in enumerate(g.members):
-                    loads: dict[int, float] = {}
-                    for i, wi in zip(m, w, strict=True):
-                        loads[lab[i]] = loads.get(lab[i], 0.0) + wi
-                    home = min(loads, key=lambda r: (-loads[r], r))
-                    regions = sorted({r for i in m for r in self.labels[i]})
-                    if home not in regions:
-                        continue
-                    self._byname(f"{prefix}_home_c{ci}_R{home}").varValue = 1.0
-                    self._byname(f"{prefix}_in_home_c{ci}_R{home}").varValue = loads[home]
-        if self.alliance_home:
-            w = self.split_weights
-            for r in range(q):
-                members = np.flatnonzero(lab == r)
-                loads = [float(w[np.intersect1d(m, members)].sum()) for m in self.alliances]
-                if not loads:
-                    continue
-                cands = [a for a in range(len(loads))
-                         if not self.spec.objective.alliance_hard
-                         or set(members) <= set(self.alliances[a])]
-                if not cands:
-                    continue
-                best = min(cands, key=lambda a: (-loads[a], a))
-                self.alliance_home[r, best].varValue = 1.0
-                z = self._byname(f"alliance_in_R{r}_a{best}", missing_ok=True)
-                if z is not None:
-                    members_w = [i for i in self.alliances[best] if lab[i] == r]
-                    z.varValue = float(w[members_w].sum())
+        objective_start(self, lab, q)
         return True
 
-    def _byname(self, name: str, *, missing_ok: bool = False):
+    def var_named(self, name: str, *, missing_ok: bool = False):
+        """The variable called ``name`` (None when missing and ``missing_ok``)."""
         v = self._vars.get(name)
         if v is None and not missing_ok:
             raise KeyError(name)
@@ -830,53 +474,9 @@ class RegionModel:
     def add_separator_cuts(self, assignment: Mapping[str, object], *, max_per_piece: int = 8) -> int:
         """Add vertex-separator cuts for every disconnected region of ``assignment``.
 
-        For each region with several pieces, and each piece S not holding the region's
-        first unit j, cuts :math:`x_{ir}+x_{jr}-1 \\le \\sum_{v\\in C} x_{vr}` are added for
-        up to ``max_per_piece`` units i of S and every label r, with C the neighbours of S
-        adjacent to the component of j in G - S - N(S) (a minimal separator).
-
-        Returns
-        -------
-        int
-            Number of cuts added (0 when every region is connected).
+        See :func:`rato_opt.optimize.cuts.add_separator_cuts`; returns the number added.
         """
-        lab = self.labels_of(assignment)
-        added = 0
-        G = self._ig()
-        for r in range(lab.max() + 1):
-            members = np.flatnonzero(lab == r)
-            sub = G.subgraph(members.tolist())
-            pieces = sorted((sorted(c) for c in nx.connected_components(sub)), key=lambda c: c[0])
-            if len(pieces) <= 1:
-                continue
-            j = pieces[0][0]
-            for S in pieces[1:]:
-                Sset = set(S)
-                nS = {v for i in S for v in self.nbrs[i]} - Sset
-                rest = G.subgraph([v for v in range(self.n) if v not in Sset and v not in nS])
-                if j in nS:
-                    continue
-                Kj = nx.node_connected_component(rest, j)
-                C = sorted(v for v in nS if any(u in Kj for u in self.nbrs[v]))
-                for i in S[:max_per_piece]:
-                    for rr in range(self.K):
-                        if (i, rr) not in self.x or (j, rr) not in self.x:
-                            continue
-                        rhs = pulp.lpSum(self.x[v, rr] for v in C if (v, rr) in self.x)
-                        self.cut_count += 1
-                        self._con(self.x[i, rr] + self.x[j, rr] - 1 <= rhs,
-                                  f"sep{self.cut_count}_{_clean(self.codes[i])}_"
-                                  f"{_clean(self.codes[j])}_R{rr}")
-                        added += 1
-        return added
-
-    def _ig(self) -> nx.Graph:
-        if not hasattr(self, "_int_graph"):
-            g = nx.Graph()
-            g.add_nodes_from(range(self.n))
-            g.add_edges_from((a, b) for a, b, _ in self.edges)
-            self._int_graph = g
-        return self._int_graph
+        return add_separator_cuts(self, assignment, max_per_piece=max_per_piece)
 
     def evaluate(self, assignment: Mapping[str, object]) -> dict[str, float]:
         """Weighted objective terms of an assignment, as the model counts them.
@@ -886,31 +486,7 @@ class RegionModel:
         dict
             ``{term: value}`` for every name in :data:`TERMS`.
         """
-        lab = self.labels_of(assignment)
-        out = dict.fromkeys(TERMS, 0.0)
-        for term in ("split", "alignment", "stay_close"):
-            for g in self.groups[term]:
-                s = 0.0
-                for m, w in g.members:
-                    loads: dict[int, float] = {}
-                    for i, wi in zip(m, w, strict=True):
-                        loads[lab[i]] = loads.get(lab[i], 0.0) + wi
-                    s += float(w.sum()) - max(loads.values())
-                out[term] += g.coef * s
-        obj = self.spec.objective
-        if obj.compactness > 0 and self.total_length > 0:
-            cut = sum(d for a, b, d in self.edges if lab[a] != lab[b])
-            out["compactness"] = obj.compactness * cut / self.total_length
-        if obj.alliance > 0:
-            w = self.split_weights
-            Wtot = float(w.sum())
-            if Wtot > 0:
-                kept = 0.0
-                for r in range(lab.max() + 1):
-                    inr = lab == r
-                    kept += max([float(w[m][inr[m]].sum()) for m in self.alliances] or [0.0])
-                out["alliance"] = obj.alliance * (Wtot - kept) / Wtot
-        return out
+        return self.compiled.evaluate(assignment)
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         return (
@@ -918,21 +494,6 @@ class RegionModel:
             f"variables={self.n_variables}, binaries={self.n_binaries}, "
             f"constraints={self.n_constraints})"
         )
-
-
-def _k_range(spec: RegionSpec, n: int) -> tuple[int, int]:
-    if spec.k is not None:
-        lo = hi = spec.k
-    elif spec.k_min is not None or spec.k_max is not None:
-        lo = spec.k_min or 1
-        hi = spec.k_max or n
-    else:
-        raise ModelError(
-            "RegionSpec needs the number of regions: give k=<int> or k_min/k_max"
-        )
-    if hi > n:
-        raise ModelError(f"asked for up to {hi} regions but there are only {n} units")
-    return lo, hi
 
 
 def build_model(
@@ -987,15 +548,8 @@ def build_model(
     >>> model.K, model.n_binaries > 0
     (2, True)
     """
-    if not isinstance(spec, RegionSpec):
-        raise ModelError(f"spec must be a RegionSpec, got {type(spec).__name__}")
-    graph = model_graph(landscape, spec, graph=graph)
+    problem = compile_problem(landscape, spec, graph=graph)
     if check:
-        try:
-            from ..assess.diagnose import check_feasible
-        except ImportError:  # pragma: no cover - diagnose is written alongside
-            check_feasible = None
-        if check_feasible is not None:
-            check_feasible(landscape, spec, graph=graph)
-    return RegionModel(landscape, spec, graph, formulation=formulation)
+        check_feasible(landscape, spec, graph=problem.graph)
+    return RegionModel(problem, formulation=formulation)
 

@@ -40,6 +40,7 @@ import pandas as pd
 from ..exceptions import ModelError
 from ..landscape.coverage import Landscape
 from ..spec import RegionSpec
+from .problem import CompiledProblem, compile_problem
 
 __all__ = ["PMedianModel", "resolve_bounds", "build_pmedian", "solve_pmedian", "pmedian_regions"]
 
@@ -101,10 +102,10 @@ def _exact_k(spec: RegionSpec) -> int:
 
 
 def build_pmedian(
-    landscape: Landscape,
-    spec: RegionSpec,
+    landscape: Landscape | CompiledProblem,
+    spec: RegionSpec | None = None,
     *,
-    graph: nx.Graph,
+    graph: nx.Graph | None = None,
     candidates: int | None = 30,
     weight: str | None = None,
     k: int | None = None,
@@ -113,13 +114,17 @@ def build_pmedian(
 
     Parameters
     ----------
-    landscape : Landscape
-        Unit centroids give the distances (km).
-    spec : RegionSpec
-        ``k`` (or the middle of ``k_min``/``k_max``), ``bounds``, ``min_units``
-        and ``max_units`` are used; objective terms and locks are not.
-    graph : networkx.Graph
-        The unit graph (with links) along which the flow runs.
+    landscape : Landscape or CompiledProblem
+        A compiled problem (:func:`rato_opt.optimize.problem.compile_problem`), or a
+        landscape compiled here with ``spec`` and ``graph``. Unit centroids give the
+        distances (km).
+    spec : RegionSpec, optional
+        Needed with a landscape. ``k`` (or the middle of ``k_min``/``k_max``),
+        ``bounds``, ``min_units`` and ``max_units`` are used; objective terms and locks
+        are not.
+    graph : networkx.Graph, optional
+        With a landscape: the unit graph (with links) along which the flow runs; built
+        from the landscape when omitted.
     candidates : int or None, default 30
         Nearest centres a unit may join; ``None`` allows all unit pairs.
     weight : str, optional
@@ -144,11 +149,18 @@ def build_pmedian(
     import pulp
 
     t0 = time.perf_counter()
-    units = landscape.units
-    codes = [str(c) for c in units.index]
+    if isinstance(landscape, CompiledProblem):
+        problem = landscape
+    else:
+        if spec is None:
+            raise ModelError("build_pmedian(landscape, spec, ...) needs the RegionSpec; or pass "
+                             "a compiled problem: build_pmedian(compile_problem(landscape, spec))")
+        problem = compile_problem(landscape, spec, graph=graph)
+    spec = problem.spec
+    units = problem.landscape.units
+    codes = list(problem.codes)
     n = len(codes)
     k = _exact_k(spec) if k is None else int(k)
-    pos = {c: i for i, c in enumerate(codes)}
     centroids = units.geometry.centroid
     xy = np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()]) / 1000.0
     d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
@@ -174,7 +186,8 @@ def build_pmedian(
         for i in range(n)
         for j in cand[i]
     }
-    arcs = [(pos[str(u)], pos[str(v)]) for u, v in graph.edges()]
+    pos = problem.pos
+    arcs = [(pos[str(u)], pos[str(v)]) for u, v in problem.graph.edges()]  # graph order
     arcs += [(b, a) for a, b in arcs]
     f = {(u, v): prob.add_variable(f"f_{u}_{v}", 0, None) for u, v in arcs}
     prob += pulp.LpAffineExpression([(x[i, j], float(w[i] * d2[i, j])) for (i, j) in x]), "inertia"

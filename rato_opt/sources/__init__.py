@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+from .cbs import (
+    cbs_gemeenten_from_frame,
+    read_cbs_gemeenten,
+    read_cbs_kerncijfers,
+)
 from .data import (
     ENV_VAR,
     data_dir,
     data_file,
 )
-from .io import (
-    amr_layer,
-    board_footprint_layer,
-    cbs_gemeenten_from_frame,
-    gemeente_code,
-    province_layer,
+from .duo import (
     pupils_per_unit,
-    read_arbeidsmarktregio,
-    read_cbs_gemeenten,
-    read_cbs_kerncijfers,
     read_duo_pupils,
     read_duo_schools,
-    read_provinces,
-    read_water_links,
+)
+from .duo_layers import (
+    board_footprint_layer,
     region_code_layer,
 )
+from .links import read_water_links
 from .nl2024 import (
     FILES,
     LAYERS,
@@ -47,12 +46,19 @@ from .pdok import (
     parse_collection,
     wfs_url,
 )
+from .regions import (
+    amr_layer,
+    province_layer,
+    read_arbeidsmarktregio,
+    read_provinces,
+)
 from .synthetic import (
     LAYER_KINDS,
     load_default,
     make_country,
     synthetic_overlays,
 )
+from .tables import gemeente_code
 
 __all__ = [
     "ENV_VAR",

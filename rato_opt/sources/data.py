@@ -55,7 +55,32 @@ def data_dir(path: str | os.PathLike[str] | None = None, *, must_exist: bool = T
 
 
 def data_file(name: str, path: str | os.PathLike[str] | None = None) -> Path:
-    """Return the path of one file in the real-data directory, checking it exists."""
+    """Return the path of one file in the real-data directory, checking it exists.
+
+    Parameters
+    ----------
+    name : str
+        File name, e.g. one of :data:`rato_opt.sources.nl2024.FILES`.
+    path : path-like, optional
+        The directory; default :func:`data_dir`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataNotFoundError
+        The directory or the file is missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = tempfile.mkdtemp()
+    >>> _ = (pathlib.Path(d) / "links.csv").write_text("from_code,to_code\\n")
+    >>> data_file("links.csv", d).name
+    'links.csv'
+    """
     f = data_dir(path) / name
     if not f.is_file():
         raise DataNotFoundError(

@@ -20,21 +20,13 @@ import os
 from collections.abc import Sequence
 
 from ..exceptions import LayerError
-from ..landscape.coverage import Landscape
-from ..landscape.units import join_weights
+from ..landscape import Landscape, join_weights
+from .cbs import read_cbs_gemeenten, read_cbs_kerncijfers
 from .data import data_dir
-from .io import (
-    amr_layer,
-    board_footprint_layer,
-    province_layer,
-    pupils_per_unit,
-    read_cbs_gemeenten,
-    read_cbs_kerncijfers,
-    read_duo_pupils,
-    read_duo_schools,
-    read_water_links,
-    region_code_layer,
-)
+from .duo import pupils_per_unit, read_duo_pupils, read_duo_schools
+from .duo_layers import board_footprint_layer, region_code_layer
+from .links import read_water_links
+from .regions import amr_layer, province_layer
 
 __all__ = ["FILES", "LAYERS", "NL_2024_NAME", "NL_2024_CREDIT", "load_nl_2024"]
 
@@ -50,7 +42,10 @@ FILES = {
 
 #: Layers :func:`load_nl_2024` can build, with where each comes from.
 LAYERS = {
-    "amr": "arbeidsmarktregio's (CBS Gebieden in Nederland, via gemeente_arbeidsmarktregio_2024.csv)",
+    "amr": (
+        "arbeidsmarktregio's (CBS Gebieden in Nederland, via "
+        "gemeente_arbeidsmarktregio_2024.csv)"
+    ),
     "boards": "school boards (DUO bevoegd gezag) over the gemeenten where they have a PO school",
     "rmc": "DUO RMC-regio (column RMC-REGIO of the PO schools file)",
     "rpa": "DUO RPA-gebied",

@@ -2,7 +2,7 @@
 
 :func:`fetch_cbs_gemeenten` gets the CBS gebiedsindelingen layer
 ``gemeente_gegeneraliseerd`` for one year from PDOK and returns it as a validated unit
-table (EPSG:28992), like :func:`rato_opt.sources.io.read_cbs_gemeenten` does for a file.
+table (EPSG:28992), like :func:`rato_opt.sources.cbs.read_cbs_gemeenten` does for a file.
 
 Two PDOK services hold the layer (CC-BY 4.0, "Bron: CBS/Kadaster (via PDOK)"):
 
@@ -39,8 +39,9 @@ from typing import Any, Literal
 
 import geopandas as gpd
 
+from .._util import normal_mode
 from ..exceptions import DataNotFoundError, InputError
-from .io import cbs_gemeenten_from_frame
+from .cbs import cbs_gemeenten_from_frame
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -96,6 +97,12 @@ def http_get(url: str, *, timeout: float = 60) -> bytes:
     ------
     FetchError
         On any network or HTTP error, naming the URL.
+
+    Examples
+    --------
+    >>> body = http_get(ogc_items_url(2024, limit=1))  # doctest: +SKIP
+    >>> json.loads(body)["type"]  # doctest: +SKIP
+    'FeatureCollection'
     """
     if not url.startswith(("https://", "http://")):
         raise FetchError(f"refusing to fetch a non-HTTP URL: {url!r}")
@@ -108,7 +115,7 @@ def http_get(url: str, *, timeout: float = 60) -> bytes:
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         raise FetchError(
             f"could not download {url}: {err}; check the network, or read a downloaded file "
-            "with rato_opt.sources.io.read_cbs_gemeenten(path)"
+            "with rato_opt.sources.read_cbs_gemeenten(path)"
         ) from err
 
 
@@ -227,13 +234,24 @@ def fetch_pages(
     -------
     list of dict
         The decoded pages.
+
+    Examples
+    --------
+    Offline, with a stand-in for :func:`http_get` that serves one page:
+
+    >>> page = {"type": "FeatureCollection", "features": [], "links": []}
+    >>> fake_get = lambda url, timeout: json.dumps(page).encode()
+    >>> len(fetch_pages(2024, get=fake_get))
+    1
     """
     if source not in ("ogcapi", "wfs"):
         raise InputError(f"source must be 'ogcapi' or 'wfs', got {source!r}")
     fetch = get if get is not None else http_get
     pages: list[dict[str, Any]] = []
     url: str | None = (
-        ogc_items_url(year, limit=page_size) if source == "ogcapi" else wfs_url(year, count=page_size)
+        ogc_items_url(year, limit=page_size)
+        if source == "ogcapi"
+        else wfs_url(year, count=page_size)
     )
     seen: set[str] = set()
     while url is not None:
@@ -367,12 +385,31 @@ def _cache_root(path: str | os.PathLike[str] | None) -> Path:
     return cache_dir(path)
 
 
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
+def write_cache(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON to ``path`` atomically, with the mode the umask gives.
+
+    The JSON goes to a temporary file beside ``path`` that is renamed over it, so a
+    reader never sees half a file and an interrupted download leaves no corrupt
+    cache. Missing parent directories are created.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The cache file.
+    data : dict
+        JSON-serialisable data (a GeoJSON FeatureCollection).
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sub" / "x.json"
+    >>> write_cache(path, {"a": 1})
+    >>> json.loads(path.read_text())
+    {'a': 1}
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
     try:
-        from .._util import normal_mode
-
         normal_mode(tmp)  # mkstemp makes 0600; give the umask's mode (e.g. 0644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh)
@@ -443,7 +480,7 @@ def fetch_cbs_gemeenten(
         pages = fetch_pages(year, source=source, get=get, timeout=timeout)
         collection = merge_pages(pages)
         units = parse_collection(collection, year=year, repair=repair)  # validate, then cache
-        _write_atomic(path, collection)
+        write_cache(path, collection)
         units.attrs["source"] = url
         units.attrs["cache"] = str(path)
         return units

@@ -2,44 +2,49 @@
 
 from __future__ import annotations
 
+from .data_source import (
+    check_names,
+    check_start,
+    load_landscape,
+    resolve_path,
+    scenario_landscape,
+    start_plan,
+)
 from .export import (
     FORMATS,
-    RUN_KEYS,
     atomic_output,
     check_output_dir,
     export_plan,
     plan_assignment,
-    read_plan,
-    read_run,
     region_summary,
-    run_record,
     unit_table,
 )
+from .plan_reader import PLAN_FILE_HINT, read_plan, read_run
 from .run import (
     MAP_FORMATS,
     compare_plan_files,
     run_scenario,
     run_scenario_file,
 )
-from .scenario import (
+from .run_records import RUN_KEYS, run_record
+from .scenario import Scenario, load_scenario
+from .scenario_fields import SCENARIO_SECTORS, parse_scenario
+from .scenario_sections import (
+    CONTIGUITY,
     MODES,
-    SECTORS,
     SOLVERS,
     SOURCES,
+    WORK_FIELDS,
     Adjacency,
-    BoundSpec,
     DataSource,
     LayerChoice,
     LayerTable,
-    LockSpec,
-    ObjectiveSpec,
-    Scenario,
     SolverSettings,
     WeightTable,
-    dumps_toml,
-    load_scenario,
 )
+from .scenario_toml import dumps_toml, loads_toml, read_toml
 from .sectors import (
+    SECTORS,
     Sector,
     get_sector,
     sector_landscape,
@@ -62,6 +67,7 @@ __all__ = [
     "read_run",
     "run_record",
     "RUN_KEYS",
+    "PLAN_FILE_HINT",
     "plan_assignment",
     "region_summary",
     "unit_table",
@@ -75,16 +81,25 @@ __all__ = [
     "LayerTable",
     "LayerChoice",
     "Adjacency",
-    "BoundSpec",
-    "ObjectiveSpec",
-    "LockSpec",
     "SolverSettings",
     "load_scenario",
+    "parse_scenario",
     "dumps_toml",
+    "loads_toml",
+    "read_toml",
+    "load_landscape",
+    "scenario_landscape",
+    "check_names",
+    "check_start",
+    "start_plan",
+    "resolve_path",
     "SOURCES",
     "SOLVERS",
-    "SECTORS",
+    "SCENARIO_SECTORS",
     "MODES",
+    "CONTIGUITY",
+    "WORK_FIELDS",
+    "SECTORS",
     "Sector",
     "get_sector",
     "sector_landscape",

@@ -47,23 +47,6 @@ DEMO_K = 12
 DEMO_TIME_LIMIT = 60.0
 
 
-def _jsonable(value: Any) -> Any:
-    """Turn numpy / pandas scalars into plain JSON values (NaN -> None)."""
-    import math
-
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
-
-
 def demo_spec(landscape):
     """The region specification the demo uses on the embedded default.
 
@@ -130,7 +113,7 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
         number >= 0, or ``out`` cannot be an output directory (checked before any
         work).
     """
-    from .._util import atomic_output, check_output_dir, normal_mode
+    from .._util import atomic_output, check_output_dir, json_ready, normal_mode
 
     _check_time_limit(time_limit, "time_limit")
     seed = _check_seed(seed, "seed")
@@ -144,8 +127,8 @@ def demo(out: str | Path | None = None, *, time_limit: float = DEMO_TIME_LIMIT,
         result = _demo_into(tmp, time_limit=time_limit, solver=solver, seed=seed)
         result["out"] = str(out_dir.absolute())
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(_jsonable(result), fh, indent=2)
-    return _jsonable(result)
+            json.dump(json_ready(result), fh, indent=2)
+    return json_ready(result)
 
 
 def _check_time_limit(value: Any, what: str) -> float:
@@ -353,8 +336,8 @@ def _say(message: str) -> None:
 
 
 def _main(argv: Sequence[str] | None, state: dict[str, Any]) -> int:
+    from .._util import check_output_dir, json_ready
     from ..exceptions import RatoOptError
-    from .export import check_output_dir
 
     args = _parser().parse_args(argv)
     out = None
@@ -389,7 +372,7 @@ def _main(argv: Sequence[str] | None, state: dict[str, Any]) -> int:
     except OSError as err:
         _say(f"error: {err}")
         return 1
-    result = _jsonable(result)
+    result = json_ready(result)
     state["written"] = result.get("out") or result.get("out_dir")
     if args.json:
         json.dump(result, sys.stdout, indent=2)

@@ -32,34 +32,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._util import atomic_output, check_output_dir, json_ready, listing
 from ..exceptions import InputError
-from .export import (
-    _CODE_COLUMNS,
-    _REGION_COLUMNS,
-    FORMATS,
+from .export import FORMATS, export_plan
+from .plan_reader import (
+    CODE_COLUMNS,
     PLAN_FILE_HINT,
-    _jsonable,
-    _pick,
-    _read_plan_table,
-    atomic_output,
-    check_output_dir,
-    export_plan,
+    REGION_COLUMNS,
+    pick_column,
     read_plan,
+    read_plan_table,
 )
-from .scenario import Scenario, _absolutise, dumps_toml
+from .scenario import Scenario
+from .scenario_toml import absolutise_paths, dumps_toml
 
 __all__ = ["run_scenario", "run_scenario_file", "compare_plan_files", "MAP_FORMATS"]
 
 #: Formats of the maps written by the workflow.
 MAP_FORMATS = ("pdf", "png")
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    return _jsonable(value)  # scalars; paths and other objects become str
 
 
 def _close(ax_or_fig: Any) -> None:
@@ -112,7 +102,7 @@ def run_scenario(
         ``"wall_clock"``). A plan without an assignment (infeasible, not
         solved) writes only ``summary.json`` and ``scenario.toml``.
     """
-    from ..assess.plan import verify_plan
+    from ..assess.verify import verify_plan
     from ..optimize.pipeline import propose_regions
 
     if not isinstance(scenario, Scenario):
@@ -159,7 +149,7 @@ def run_scenario(
                     files[f"map_{p.suffix.lstrip('.')}"] = str(out / p.name)
         files["summary"] = str(out / "summary.json")
         summary["files"] = files
-        summary = _json(summary)
+        summary = json_ready(summary)
         (tmp / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
         )
@@ -170,7 +160,7 @@ def _scenario_toml(scenario: Scenario) -> str:
     """The scenario's TOML with relative paths made absolute (runnable from anywhere)."""
     raw = scenario.to_dict()
     if scenario.base_dir is not None:
-        raw = _absolutise(raw, Path(scenario.base_dir))
+        raw = absolutise_paths(raw, scenario.base_dir)
     return dumps_toml(raw)
 
 
@@ -262,12 +252,10 @@ def _check_plan_units(plan, path: Path, land, scenario: Scenario) -> None:
     """Raise when a plan file shares no unit code with the landscape (not a plan of it)."""
     if plan.index.isin(land.codes).any():
         return  # partial mismatches are named unit by unit by compare_plans
-    from .._util import listing
-
-    columns = [str(c) for c in _read_plan_table(path, None).columns]
-    code_col = _pick(columns, None, _CODE_COLUMNS, "code", 0, path)
-    region_col = _pick([c for c in columns if c != code_col], None, _REGION_COLUMNS,
-                       "region", 0, path)
+    columns = [str(c) for c in read_plan_table(path, None).columns]
+    code_col = pick_column(columns, None, CODE_COLUMNS, "code", 0, path)
+    region_col = pick_column([c for c in columns if c != code_col], None, REGION_COLUMNS,
+                             "region", 0, path)
     raise InputError(
         f"plan file {path} is not a plan of the units of scenario {scenario.name!r} "
         f"({land.name}): its columns are {columns}; read as unit codes, column {code_col!r} "
@@ -294,7 +282,7 @@ def compare_plan_files(
     ----------
     paths : sequence of path-like
         Plan files (CSV, Excel, GeoPackage, GeoJSON; see
-        :func:`rato_opt.workflow.export.read_plan`) or run directories of
+        :func:`rato_opt.workflow.plan_reader.read_plan`) or run directories of
         :func:`run_scenario`. The first plan is the reference of the
         difference maps.
     out_dir : path-like
@@ -365,7 +353,7 @@ def compare_plan_files(
                 for p in _save(ax, tmp / stem, maps):
                     files[f"{stem}_{p.suffix.lstrip('.')}"] = str(out / p.name)
         files["comparison"] = str(out / "comparison.json")
-        result = _json({
+        result = json_ready({
             **comparison.to_dict(),
             "scenario": scenario.name,
             "inputs": [str(p) for p in files_in],

@@ -7,7 +7,7 @@ process pool by default, or a thread pool, or a Dask cluster
 with its error while the others complete.
 
 Sweeps are reproducible: every variant is solved with the work budget of its
-``[solver]`` table (:meth:`rato_opt.workflow.scenario.SolverSettings.budget`; the base
+``[solver]`` table (:meth:`rato_opt.workflow.scenario_sections.SolverSettings.budget`; the base
 scenario's seed and budget unless the variant changes them, e.g.
 ``{"seed7": {"solver": {"seed": 7}}}``), so the same sweep gives the same plans
 whatever the executor, the number of workers or the machine's load.
