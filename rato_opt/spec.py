@@ -25,7 +25,7 @@ __all__ = ["TERMS", "Bound", "Objective", "Locks", "RegionSpec", "Budget"]
 
 #: Names of the objective terms, in reporting order (each is also a weight of
 #: :class:`Objective`).
-TERMS = ("split", "compactness", "alignment", "alliance", "stay_close")
+TERMS = ("split", "split_count", "compactness", "alignment", "alliance", "stay_close")
 
 
 def _finite_nonneg(value: Any, what: str) -> float:
@@ -150,11 +150,31 @@ class Objective:
         Each region must lie within one alliance (a constraint).
     stay_close : float, default 0.0
         Weight of the share of weight moved away from ``RegionSpec.start``.
+    split_weight : {"unit", "membership"}, default "unit"
+        What a member weighs in the split and count terms (and the alignment term).
+        ``"unit"``: the unit's ``split_by`` weight (or 1), the whole unit's weight
+        whichever collaboration it is counted for (the meaning of every spec written
+        before this option). ``"membership"``: the collaboration's own weight in the
+        unit, as the layer carries it (:attr:`Layer.weighted
+        <rato_opt.landscape.layers.Layer.weighted>`, e.g. a school board's pupils per
+        gemeente); layers without membership weights keep the ``"unit"`` weight.
+    split_count : float, default 0.0
+        Weight of the count term: the number of collaborations split (more than
+        ``split_threshold`` of their weight outside their main region), divided by
+        the number of collaborations with weight, per layer of ``split_count_layers``.
+    split_count_layers : mapping of str to float, optional
+        Layer name -> weight for the count term; ``None``: the layers (and weights) of
+        the split term.
+    split_threshold : float, default 0.0
+        A collaboration counts as split only when more than this share of its weight
+        lies outside its main region (0: any weight outside). In [0, 1).
 
     Examples
     --------
     >>> Objective(alignment=0.5, reference="amr").alignment
     0.5
+    >>> Objective(split_count=1, split_threshold=0.1, split_weight="membership").split_count
+    1.0
     >>> Objective(alignment=0.5)
     Traceback (most recent call last):
     ...
@@ -171,24 +191,30 @@ class Objective:
     alliance_layer: str | None = None
     alliance_hard: bool = False
     stay_close: float = 0.0
+    split_weight: Literal["unit", "membership"] = "unit"
+    split_count: float = 0.0
+    split_count_layers: Mapping[str, float] | None = None
+    split_threshold: float = 0.0
 
     def __post_init__(self) -> None:
         for attr in TERMS:
             object.__setattr__(
                 self, attr, _finite_nonneg(getattr(self, attr), f"Objective.{attr}")
             )
-        if self.split_layers is not None:
-            if not isinstance(self.split_layers, Mapping):
-                raise ModelError(
-                    "Objective.split_layers must be a mapping layer name -> weight, e.g. "
-                    f"{{'rap_po': 1.0, 'sop': 0.5}}, got {type(self.split_layers).__name__}"
-                )
-            layers = {}
-            for name, weight in self.split_layers.items():
-                if not isinstance(name, str) or not name:
-                    raise ModelError(f"Objective.split_layers keys must be layer names, got {name!r}")
-                layers[name] = _finite_nonneg(weight, f"Objective.split_layers[{name!r}]")
-            object.__setattr__(self, "split_layers", layers)
+        for attr in ("split_layers", "split_count_layers"):
+            object.__setattr__(self, attr, _layer_weights(getattr(self, attr), attr))
+        if self.split_weight not in ("unit", "membership"):
+            raise ModelError(
+                "Objective.split_weight must be 'unit' (the split_by weight of the unit) or "
+                f"'membership' (the layer's membership weights), got {self.split_weight!r}"
+            )
+        threshold = _finite_nonneg(self.split_threshold, "Objective.split_threshold")
+        if threshold >= 1:
+            raise ModelError(
+                f"Objective.split_threshold must lie in [0, 1), got {self.split_threshold!r}; "
+                "it is the share of a collaboration's weight outside its main region"
+            )
+        object.__setattr__(self, "split_threshold", threshold)
         for attr in ("split_by", "reference", "alliance_layer"):
             value = getattr(self, attr)
             if value is not None and (not isinstance(value, str) or not value):
@@ -207,6 +233,23 @@ class Objective:
                 "Objective.alliance / alliance_hard need the alliance layer; "
                 "pass alliance_layer=<layer name>, e.g. alliance_layer='alliance'"
             )
+
+
+def _layer_weights(value: Any, what: str) -> dict[str, float] | None:
+    """A mapping layer name -> weight >= 0 as a plain dict (None stays None)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ModelError(
+            f"Objective.{what} must be a mapping layer name -> weight, e.g. "
+            f"{{'rap_po': 1.0, 'sop': 0.5}}, got {type(value).__name__}"
+        )
+    layers = {}
+    for name, weight in value.items():
+        if not isinstance(name, str) or not name:
+            raise ModelError(f"Objective.{what} keys must be layer names, got {name!r}")
+        layers[name] = _finite_nonneg(weight, f"Objective.{what}[{name!r}]")
+    return layers
 
 
 def _groups(value: Any, what: str, *, size: int | None = None) -> tuple[tuple[str, ...], ...]:
