@@ -29,6 +29,10 @@ __all__ = [
     "get_instances",
     "QUICK",
     "FULL",
+    "KEEP_WHOLE",
+    "KEEP_WHOLE_TIMES",
+    "keep_whole_objective",
+    "keep_whole_instances",
 ]
 
 #: Loose population balance (factors of the mean region).
@@ -309,3 +313,90 @@ def get_instances(
     if unknown:
         raise KeyError(f"unknown instance(s) {unknown}; known: {sorted(table)}")
     return [table[n](time_limit) for n in chosen]
+
+
+# ----------------------------------------------------------------------------- keep whole
+#: Keep-whole comparison (rato_opt vs GerryChain ReCom): name -> (k, lower, upper) population
+#: factors of the mean region. ``amr``: ``None`` bounds mean the arbeidsmarktregio's own range,
+#: measured on the data (:func:`amr_range`: smallest and largest AMR over the mean of 35,
+#: rounded outwards to 1e-4, about 0.284-2.8031), so the AMR plan itself is feasible.
+KEEP_WHOLE: dict[str, tuple[int, float | None, float | None]] = {
+    "nl2024_boards_k35_amr": (35, None, None),
+    "nl2024_boards_k35_tight": (35, 0.6, 1.85),
+    "nl2024_boards_k50": (50, 0.6, 2.6),
+}
+#: Wall-clock budgets of the keep-whole comparison (``--quick``: the first only).
+KEEP_WHOLE_TIMES = (60.0, 300.0)
+
+
+def amr_range(land, k: int = 35) -> tuple[float, float]:
+    """The population range of the arbeidsmarktregio's as factors of the mean of ``k`` regions.
+
+    Rounded outwards to 1e-4 so that the AMR plan meets the bounds.
+    """
+    import math
+
+    amr = land.layers["amr"].membership().set_index("unit")["collaboration"]
+    pop = land.units["population"].astype(float)
+    sizes = pop.groupby(amr.reindex(pop.index)).sum()
+    mean = float(pop.sum()) / k
+    return (math.floor(sizes.min() / mean * 1e4) / 1e4, math.ceil(sizes.max() / mean * 1e4) / 1e4)
+
+
+def keep_whole_objective():
+    """School-board split only, members weighed by ``pupils_po``.
+
+    Examples
+    --------
+    >>> o = keep_whole_objective()
+    >>> dict(o.split_layers), o.split_by, o.compactness, o.alignment
+    ({'boards': 1.0}, 'pupils_po', 0.0, 0.0)
+    """
+    from rato_opt.spec import Objective
+
+    return Objective(split=1, split_layers={"boards": 1}, split_by="pupils_po", compactness=0,
+                     alignment=0)
+
+
+def keep_whole_instances(
+    names: Sequence[str] | None = None, *, time_limits: Sequence[float] = KEEP_WHOLE_TIMES
+) -> list[Instance]:
+    """The keep-whole instances, one per (shape, time limit), named ``<shape>_<T>s``.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Shapes of :data:`KEEP_WHOLE` (default all), or full names ``<shape>_<T>s``.
+    time_limits : sequence of float
+        Wall-clock budgets (seconds) for the shapes named without a time.
+    """
+    from rato_opt.spec import Bound, RegionSpec
+
+    wanted: list[tuple[str, float]] = []
+    for name in names or list(KEEP_WHOLE):
+        shape, _, tail = name.rpartition("_")
+        if shape in KEEP_WHOLE and tail.endswith("s") and tail[:-1].isdigit():
+            wanted.append((shape, float(tail[:-1])))
+        elif name in KEEP_WHOLE:
+            wanted += [(name, float(t)) for t in time_limits]
+        else:
+            raise KeyError(f"unknown keep-whole instance {name!r}; known: {sorted(KEEP_WHOLE)} "
+                           "(optionally with a time suffix, e.g. _60s)")
+    land = _real_landscape()
+    out = []
+    for shape, t in wanted:
+        k, lower, upper = KEEP_WHOLE[shape]
+        if lower is None or upper is None:
+            lower, upper = amr_range(land, k)
+        out.append(Instance(
+            name=f"{shape}_{t:.0f}s",
+            landscape=land,
+            spec=RegionSpec(k=k, bounds=(Bound("population", lower=lower, upper=upper,
+                                               relative=True),),
+                            objective=keep_whole_objective()),
+            time_limit=t,
+            description=(f"real 2024 map, 342 gemeenten, layers amr+boards, water links; k={k}, "
+                         f"population {lower}-{upper} x mean; school-board split only"),
+            methods=("rato_opt", "gerrychain"),
+        ))
+    return out

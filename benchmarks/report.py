@@ -498,6 +498,10 @@ def render(result: dict[str, Any]) -> str:
     lines += ["", SECTIONS[5], ""]
     for name, verdict, figures in targets(records):
         lines += [f"- **{verdict}** — {name}. {figures}"]
+    if result.get("keep_whole"):  # run.py --suite keep-whole
+        from benchmarks.keep_whole import render_keep_whole
+
+        lines += ["", *render_keep_whole(result["keep_whole"])]
     lines += [
         "",
         SECTIONS[6],

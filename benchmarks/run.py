@@ -331,7 +331,7 @@ def machine_info() -> dict[str, Any]:
     from importlib import metadata
 
     for mod in ("pulp", "highspy", "spopt", "libpysal", "networkx", "pandas", "geopandas",
-                "numpy", "psutil"):
+                "numpy", "psutil", "gerrychain", "rustworkx"):
         try:
             versions[mod] = metadata.version(mod)
         except Exception as err:  # pragma: no cover
@@ -537,6 +537,8 @@ def merge_runs(run_dirs: list[Path], labels: list[str] | None = None) -> dict[st
     for idx, run in enumerate(runs):
         for info in run.get("instances", []):
             owner[info["name"]] = idx
+    # keep-whole records (run.py --suite keep-whole): the later run wins per instance too
+    kw_owner = {r["instance"]: i for i, run in enumerate(runs) for r in run.get("keep_whole", [])}
     merged: dict[str, Any] = {
         "records": [],
         "instances": [],
@@ -562,10 +564,12 @@ def merge_runs(run_dirs: list[Path], labels: list[str] | None = None) -> dict[st
                 "command": run.get("command", "?"),
                 "code": run.get("code") or {},
                 "label": (labels or [""] * len(runs))[idx] if labels else "",
-                "instances": names,
+                "instances": names + sorted({n for n, i in kw_owner.items() if i == idx}),
                 "total_s": run.get("total_s", 0.0),
             }
         )
+    merged["keep_whole"] = [r for i, run in enumerate(runs) for r in run.get("keep_whole", [])
+                            if kw_owner[r["instance"]] == i]
     order = {n: i for i, n in enumerate(instance_names())}
     merged["instances"].sort(key=lambda i: order.get(i["name"], 99))
     merged["records"].sort(key=lambda r: order.get(r["instance"], 99))
@@ -583,7 +587,13 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"methods (default {list(METHODS)}; also {list(EXTRA_METHODS)})")
     p.add_argument("--time-limit", type=float, default=None,
                    help="override every instance's time limit (seconds)")
-    p.add_argument("--out", default=str(_ROOT / "benchmarks" / "RESULTS.md"))
+    p.add_argument("--out", default=None,
+                   help="report file (default benchmarks/RESULTS.md; keep-whole: in its run dir)")
+    p.add_argument("--suite", choices=("default", "keep-whole"), default="default",
+                   help="keep-whole: rato_opt vs GerryChain ReCom on the school-board split "
+                        "(benchmarks/keep_whole.py)")
+    p.add_argument("--seeds", nargs="+", type=int, default=None,
+                   help="keep-whole suite: seeds (default 0 1 2)")
     p.add_argument("--note", default="", help="free text added to the report header")
     p.add_argument("--render", metavar="RUN_DIR", nargs="+", default=None,
                    help="only re-render the report of finished run(s) (results.json + traces); "
@@ -591,6 +601,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--run-label", nargs="+", default=None,
                    help="with --render: one label per run directory (e.g. the code it ran)")
     args = p.parse_args(argv)
+    if args.suite == "keep-whole" and not args.render:
+        from benchmarks.keep_whole import run_suite
+
+        return run_suite(args, argv)
+    args.out = args.out or str(_ROOT / "benchmarks" / "RESULTS.md")
     if args.render:
         dirs = [Path(d) for d in args.render]
         result = load_run(dirs[0]) if len(dirs) == 1 else merge_runs(dirs, args.run_label)

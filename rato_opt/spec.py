@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ._util import region_label
 from .exceptions import ModelError
 
 __all__ = ["TERMS", "Bound", "Objective", "Locks", "RegionSpec", "Budget"]
@@ -46,13 +47,6 @@ def _positive_int(value: Any, what: str) -> int | None:
     if value < 1:
         raise ModelError(f"{what} must be at least 1, got {value!r}")
     return int(value)
-
-
-def _label(value: Any) -> str:
-    """Region label as str; whole floats (ints turned float by NaN) lose their '.0'."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _code(value: Any, what: str) -> str:
@@ -273,18 +267,6 @@ def _groups(value: Any, what: str, *, size: int | None = None) -> tuple[tuple[st
     return tuple(out)
 
 
-def _lock_codes(locks: Any) -> set[str]:
-    """Every unit code in ``locks.fixed``, ``together``, ``apart`` and ``own_region``.
-
-    Shared by :class:`Locks` and the scenario's ``LockSpec`` (same fields).
-    """
-    out = set(locks.fixed)
-    for groups in (locks.together, locks.apart, locks.own_region):
-        for group in groups:
-            out.update(group)
-    return out
-
-
 @dataclass(frozen=True)
 class Locks:
     """Planner's locks on the plan.
@@ -333,7 +315,11 @@ class Locks:
     @property
     def codes(self) -> set[str]:
         """Every unit code any lock mentions."""
-        return _lock_codes(self)
+        out = set(self.fixed)
+        for groups in (self.together, self.apart, self.own_region):
+            for group in groups:
+                out.update(group)
+        return out
 
 
 @dataclass(frozen=True)
@@ -434,7 +420,7 @@ class RegionSpec:
                     "RegionSpec.start must be a mapping unit code -> region id, "
                     f"got {type(self.start).__name__}"
                 )
-            start = {str(c): _label(r) for c, r in start.items() if r is not None and r == r}
+            start = {str(c): region_label(r) for c, r in start.items() if r is not None and r == r}
             object.__setattr__(self, "start", start)
         if self.objective.stay_close > 0 and self.start is None:
             raise ModelError(

@@ -215,3 +215,106 @@ def test_targets_and_ratios_follow_the_records():
     recs[0].update(status="feasible", proof_s=None, gap=0.2)
     verdicts = {name.split(":")[0]: v for name, v, _ in targets(recs)}
     assert verdicts["Real map, k = 35, default objective, tight balance"] == "NOT MET"
+
+
+# ----------------------------------------------------------------------------- keep whole
+def _boards_grid():
+    """4 × 4 grid, two arbeidsmarktregio's (left, right) and five overlapping boards.
+
+    ::
+
+        r0c0 r0c1 | r0c2 r0c3      amr:    a0 = columns 0-1, a1 = columns 2-3
+        r1c0 r1c1 | r1c2 r1c3      boards: b0 = rows 0-1 x columns 0-2,
+        r2c0 r2c1 | r2c2 r2c3              b1 = rows 2-3 x columns 0-1,
+        r3c0 r3c1 | r3c2 r3c3              b2 = column 3, b3 = row 2, b4 = {r1c1, r1c2}
+    """
+    units = grid_units(4, 4, weights={
+        "population": [5, 3, 4, 6, 2, 7, 3, 4, 5, 3, 6, 2, 4, 4, 5, 3],
+        "pupils_po": [1, 2, 2, 1, 1, 3, 1, 1, 2, 1, 1, 1, 2, 1, 2, 1],
+    })
+    pairs = [(f"r{r}c{c}", "b0") for r in (0, 1) for c in (0, 1, 2)]
+    pairs += [(f"r{r}c{c}", "b1") for r in (2, 3) for c in (0, 1)]
+    pairs += [(f"r{r}c3", "b2") for r in range(4)] + [(f"r2c{c}", "b3") for c in range(4)]
+    pairs += [("r1c1", "b4"), ("r1c2", "b4")]
+    boards = Layer.from_table("boards", pd.DataFrame(pairs, columns=["unit", "collaboration"]),
+                              units.index)
+    amr = Layer.from_partition("amr", {c: "a0" if int(c[3]) < 2 else "a1" for c in units.index})
+    return Landscape(units, [amr, boards])
+
+
+def test_gerrychain_baseline_returns_a_verified_plan_scored_like_rato_opt():
+    import numpy as np
+
+    from benchmarks.gerrychain_baseline import KeepWholeScore, recom_window, run_gerrychain
+    from benchmarks.instances import keep_whole_objective
+    from benchmarks.keep_whole import collaboration_stats, score_record
+    from rato_opt.assess.metrics import objective_terms, unit_weights
+    from rato_opt.assess.split import split_cost
+    from rato_opt.landscape.graph import graph_from_landscape
+
+    land = _boards_grid()
+    graph = graph_from_landscape(land)
+    spec = RegionSpec(k=3, bounds=(Bound("population", lower=0.5, upper=1.6, relative=True),),
+                      objective=keep_whole_objective())
+    mean = land.units["population"].sum() / 3
+    target, eps = recom_window(0.5 * mean, 1.6 * mean, 3 * mean)
+    assert target * (1 - eps) == pytest.approx(0.5 * mean)
+    assert target * (1 + eps) == pytest.approx(1.6 * mean)
+
+    # reproducible budget in chain states, no clock: same seed, same plan
+    run = run_gerrychain(land, spec, graph=graph, seed=3, steps=40, burst_length=5)
+    again = run_gerrychain(land, spec, graph=graph, seed=3, steps=40, burst_length=5)
+    assert run.stopped_by == "steps" and run.states == 40
+    assert run.assignment.to_dict() == again.assignment.to_dict()
+    ver = verify_plan(land, run.assignment, spec, graph=graph)
+    assert ver.ok, ver.problems  # k = 3 regions from 2 AMRs, connected, within the bounds
+    assert run.assignment.nunique() == 3 and run.violation == 0
+    # the fast score is rato_opt's objective, on the plan and on random assignments
+    exact = sum(objective_terms(land, run.assignment, spec, graph).values())
+    assert run.objective == pytest.approx(exact, abs=1e-12)
+    assert run.objective <= run.start_score + 1e-12  # short bursts keep the best plan seen
+    scorer = KeepWholeScore(land, spec, graph, ["x", "y", "z"])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        region = rng.integers(0, 3, size=len(land.units))
+        a = scorer.assignment(region)
+        assert scorer.objective(region) == pytest.approx(
+            sum(objective_terms(land, a, spec, graph).values()), abs=1e-12)
+    # the report's board figures are rato_opt's split metrics
+    stats = collaboration_stats(land, run.assignment, spec)
+    pupils = unit_weights(land, "pupils_po")
+    members = land.layers["boards"].membership()
+    total = float(pupils.reindex(members["unit"]).sum())
+    assert stats["weight_outside"] == pytest.approx(
+        split_cost(land.layers["boards"], run.assignment, pupils) * total)
+    regions_per_board = members.assign(region=members["unit"].map(run.assignment)).groupby(
+        "collaboration")["region"].nunique()
+    assert stats["split"] == int((regions_per_board > 1).sum())
+    assert stats["collaborations"] == 5
+    inst = Instance("tiny_boards_k3", land, spec, time_limit=1.0)
+    rec = score_record(inst, graph, {"assignment": run.assignment.to_dict(),
+                                     "reported_objective": run.objective})
+    assert rec["verified"] is True and "objective_mismatch" not in rec
+    assert rec["boards_split"] == stats["split"]
+
+
+def test_keep_whole_report_takes_medians_and_judges_the_target():
+    from benchmarks.keep_whole import HEADING, TARGET_INSTANCE, render_keep_whole, summarise
+
+    def rec(method, seed, split, verified=True):
+        return {"instance": TARGET_INSTANCE, "method": method, "seed": seed, "time_limit": 60.0,
+                "boards_split": split, "boards_split_over": split - 1, "boards_collaborations": 749,
+                "boards_weight_outside": 1000.0 * split, "objective": split / 1000,
+                "bound": 0.03 if method == "rato_opt" else None, "verified": verified}
+
+    recs = [rec("rato_opt", s, n) for s, n in enumerate((100, 90, 95))]
+    recs += [rec("gerrychain", s, n) for s, n in enumerate((130, 125, 120))]
+    summary = {s["method"]: s for s in summarise(recs)}
+    assert summary["rato_opt"]["boards_split"] == 95 and summary["gerrychain"]["boards_split"] == 125
+    text = "\n".join(render_keep_whole(recs))
+    assert HEADING in text and "0.760" in text and "**MET**" in text  # 95 / 125 = 0.76
+    recs[3]["verified"] = False  # an unverified GerryChain plan: the target is not claimed
+    assert "**NOT MET**" in "\n".join(render_keep_whole(recs))
+    # and the main report carries the section when a run has keep-whole records
+    result = {"records": [], "instances": [], "keep_whole": recs, "machine": {}}
+    assert HEADING in render(result)

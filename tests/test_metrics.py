@@ -257,7 +257,8 @@ labels = st.lists(st.integers(0, 3), min_size=9, max_size=9)
 SPEC33 = RegionSpec(
     start={c: str(i % 2) for i, c in enumerate(CODES33)},
     objective=Objective(split=1.5, compactness=2, alliance=0.5, alliance_layer="alliance",
-                        alignment=1, reference="rap_po", stay_close=3, split_by="population"),
+                        alignment=1, reference="rap_po", stay_close=3, split_by="population",
+                        split_count=0.7),
 )
 
 
@@ -267,7 +268,8 @@ def test_terms_lie_between_zero_and_weight(values):
     land, graph = grid33()
     plan = dict(zip(CODES33, values, strict=True))
     terms, metrics = evaluate(land, plan, SPEC33, graph)
-    weights = {"split": 1.5, "compactness": 2, "alignment": 1, "alliance": 0.5, "stay_close": 3}
+    weights = {"split": 1.5, "compactness": 2, "alignment": 1, "alliance": 0.5, "stay_close": 3,
+               "split_count": 0.7}
     for key, value in terms.items():
         assert -1e-12 <= value <= weights[key] + 1e-12, key
     assert metrics["n_regions"] == len(set(values))

@@ -232,7 +232,10 @@ class Comparison:
         Every plan re-scored with :func:`rato_opt.assess.plan.score_plan`.
     metrics : DataFrame
         One row per plan: ``n_regions``, ``objective``, ``term.<t>`` and
-        ``metric.<m>`` from the scorer, ``verified`` and, for plans given as
+        ``metric.<m>`` from the scorer (per split or count layer the two numbers
+        ``metric.split_<layer>``, the share of weight outside the main regions, and
+        ``metric.split_count_<layer>``, the collaborations split, of
+        ``metric.collaborations_<layer>``), ``verified`` and, for plans given as
         solver results, ``status``, ``gap`` and ``seconds`` of the solve; for
         plans that carry a run record (solver results, and plan files read with
         :func:`rato_opt.workflow.export.read_plan` from an export of one), ``seed`` and

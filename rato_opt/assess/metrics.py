@@ -9,7 +9,10 @@ Definitions
 -----------
 For a collaboration ``c`` of a layer with member units ``M_c`` (the layer's
 :meth:`~rato_opt.landscape.layers.Layer.membership`) and member weights ``w_i`` (the
-``Objective.split_by`` column, or 1 per unit):
+``Objective.split_by`` column, or 1 per unit; with ``Objective.split_weight =
+"membership"`` the layer's own membership weight ``w_{c,i}`` where the layer has them,
+e.g. a board's pupils in the gemeente, see
+:func:`~rato_opt.assess.split.member_weights`):
 
 - ``W_c = sum_{i in M_c} w_i`` and ``W_{c,r} = sum_{i in M_c, a(i) = r} w_i``.
 - ``split(L) = sum_c (W_c - max_r W_{c,r}) / sum_c W_c``: the share of member weight
@@ -17,6 +20,11 @@ For a collaboration ``c`` of a layer with member units ``M_c`` (the layer's
   A unit in several collaborations counts once in each.
 - split term = ``objective.split * sum_L weight_L * split(L)`` over
   :func:`split_layer_weights`.
+- ``count(L)`` = number of collaborations with ``W_c > 0`` and more than
+  ``t = objective.split_threshold`` of their weight outside their main region
+  (``W_c - max_r W_{c,r} > t W_c``); ``n(L)`` = number of collaborations with
+  ``W_c > 0``. Count term = ``objective.split_count * sum_L weight_L * count(L) /
+  n(L)`` over :func:`count_layer_weights` (0 for a layer with ``n(L) = 0``).
 - ``compactness = (sum of edge "length" between different regions) / (sum of all
   edge "length")`` on the unit graph (0 when the total length is 0); term =
   ``objective.compactness * compactness``.
@@ -60,6 +68,7 @@ from .split import (
     membership_split,
     regional_collaborations,
     split_cost,
+    split_summary,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,6 +82,7 @@ __all__ = [
     "TERMS",
     "unit_weights",
     "split_layer_weights",
+    "count_layer_weights",
     "cut_boundary",
     "polsby_popper",
     "evaluate",
@@ -142,6 +152,40 @@ def split_layer_weights(landscape: Landscape, objective: Objective) -> dict[str,
         return dict(objective.split_layers)
     skip = {objective.reference, objective.alliance_layer}
     return {name: 1.0 for name in landscape.layers if name not in skip}
+
+
+def count_layer_weights(landscape: Landscape, objective: Objective) -> dict[str, float]:
+    """Layers entering the count term and their weights.
+
+    ``objective.split_count_layers`` when given, otherwise those of
+    :func:`split_layer_weights`.
+
+    Raises
+    ------
+    LayerError
+        A layer the landscape does not have.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt import Landscape, Layer, validate_units
+    >>> from rato_opt.spec import Objective
+    >>> u = validate_units(gpd.GeoDataFrame({"code": ["A"]}, geometry=[box(0, 0, 1, 1)],
+    ...     crs="EPSG:28992"), code="code")
+    >>> land = Landscape(u, [Layer.from_partition("sop", {"A": "x"})])
+    >>> count_layer_weights(land, Objective(split_count=1, split_layers={"sop": 2}))
+    {'sop': 2.0}
+    """
+    if objective.split_count_layers is None:
+        return split_layer_weights(landscape, objective)
+    unknown = [n for n in objective.split_count_layers if n not in landscape.layers]
+    if unknown:
+        raise LayerError(
+            f"Objective.split_count_layers names unknown layer(s) {unknown}; the landscape has "
+            f"{sorted(landscape.layers)}"
+        )
+    return dict(objective.split_count_layers)
 
 
 def _layer(landscape: Landscape, name: str, what: str) -> Layer:
@@ -255,11 +299,15 @@ def evaluate(
     Returns
     -------
     terms : dict
-        ``split``, ``compactness``, ``alignment``, ``alliance``, ``stay_close``: each
-        raw fraction times its weight (0 for a zero weight). Their sum is the objective.
+        ``split``, ``split_count``, ``compactness``, ``alignment``, ``alliance``,
+        ``stay_close``: each raw fraction times its weight (0 for a zero weight). Their
+        sum is the objective.
     metrics : dict
-        Raw values: ``split`` (``sum_L weight_L * split(L)``), ``split_<layer>`` per
-        split layer, ``compactness`` (cut share), ``cut_km``, ``border_km`` (all graph
+        Raw values: ``split`` (``sum_L weight_L * split(L)``), ``split_count``
+        (``sum_L weight_L * count(L) / n(L)``); per split or count layer
+        ``split_<layer>`` (share of weight outside), ``split_count_<layer>``
+        (collaborations split) and ``collaborations_<layer>`` (``n(L)``);
+        ``compactness`` (cut share), ``cut_km``, ``border_km`` (all graph
         edge length), ``alignment``, ``alliance``, ``stay_close`` (NaN when not
         defined: no graph, reference, alliance layer or start), ``n_regions`` and
         ``n_assigned`` (units with a region).
@@ -300,13 +348,19 @@ def evaluate(
             f"{landscape.weights}"
         )
     w = unit_weights(landscape, objective.split_by)
+    how = {"split_weight": objective.split_weight, "threshold": objective.split_threshold}
     metrics: dict[str, float] = {}
-    split_sum = 0.0
-    for name, weight in split_layer_weights(landscape, objective).items():
-        value = split_cost(landscape.layers[name], region, w)
-        metrics[f"split_{name}"] = value
-        split_sum += weight * value
-    metrics["split"] = split_sum
+    split_layers = split_layer_weights(landscape, objective)
+    count_layers = count_layer_weights(landscape, objective)
+    summaries = {name: split_summary(landscape.layers[name], region, w, **how)
+                 for name in {**split_layers, **count_layers}}
+    for name, summary in summaries.items():
+        metrics[f"split_{name}"] = summary["share"]
+        metrics[f"split_count_{name}"] = summary["count"]
+        metrics[f"collaborations_{name}"] = summary["collaborations"]
+    metrics["split"] = sum(lw * summaries[n]["share"] for n, lw in split_layers.items())
+    metrics["split_count"] = sum(lw * summaries[n]["count_share"]
+                                 for n, lw in count_layers.items())
 
     if graph is None and objective.compactness > 0:
         from ..landscape.graph import graph_from_landscape
@@ -323,7 +377,8 @@ def evaluate(
     # a named layer the landscape lacks is an error only when its term is weighted
     reference = objective.reference
     if reference is not None and (reference in landscape.layers or objective.alignment > 0):
-        metrics["alignment"] = split_cost(_layer(landscape, reference, "reference"), region, w)
+        metrics["alignment"] = split_cost(_layer(landscape, reference, "reference"), region, w,
+                                          split_weight=objective.split_weight)
     else:
         metrics["alignment"] = float("nan")
     alliance = objective.alliance_layer
@@ -344,13 +399,7 @@ def evaluate(
     metrics["n_regions"] = float(region.nunique())
     metrics["n_assigned"] = float(len(region))
 
-    weights = {
-        "split": objective.split,
-        "compactness": objective.compactness,
-        "alignment": objective.alignment,
-        "alliance": objective.alliance,
-        "stay_close": objective.stay_close,
-    }
+    weights = {key: getattr(objective, key) for key in TERMS}
     terms = {key: (weights[key] * metrics[key] if weights[key] > 0 else 0.0) for key in TERMS}
     return terms, metrics
 

@@ -112,9 +112,69 @@ class Plan:
         """Number of regions in the plan."""
         return int(self.assignment.nunique())
 
+    def split_layers(self) -> pd.DataFrame:
+        """Per split (or count) layer the two numbers: share of weight outside, count split.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by layer: ``share_outside`` (membership weight outside each
+            collaboration's main region, as a share), ``split`` (collaborations with more
+            than ``Objective.split_threshold`` of their weight outside their main region)
+            and ``collaborations`` (with weight). Per collaboration:
+            :func:`rato_opt.assess.split.split_table`.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> from rato_opt import Landscape, Layer, validate_units
+        >>> u = validate_units(gpd.GeoDataFrame({"code": list("ABC")},
+        ...     geometry=[box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(3)],
+        ...     crs="EPSG:28992"), code="code")
+        >>> land = Landscape(u, [Layer.from_partition("sop", {"A": "x", "B": "x", "C": "y"})])
+        >>> score_plan(land, {"A": 1, "B": 2, "C": 2}).split_layers().to_dict("index")
+        {'sop': {'share_outside': 0.3333333333333333, 'split': 1.0, 'collaborations': 2.0}}
+        """
+        names = [k[len("collaborations_"):] for k in self.metrics
+                 if k.startswith("collaborations_")]
+        rows = {n: {"share_outside": float(self.metrics[f"split_{n}"]),
+                    "split": float(self.metrics[f"split_count_{n}"]),
+                    "collaborations": float(self.metrics[f"collaborations_{n}"])}
+                for n in names}
+        return pd.DataFrame.from_dict(
+            rows, orient="index", columns=["share_outside", "split", "collaborations"]
+        ).rename_axis("layer")
+
+    def split_note(self, lang: str = "nl") -> str:
+        """The split figures of every split layer as one line, for a map legend or caption.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> from rato_opt import Landscape, Layer, validate_units
+        >>> u = validate_units(gpd.GeoDataFrame({"code": list("ABC")},
+        ...     geometry=[box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(3)],
+        ...     crs="EPSG:28992"), code="code")
+        >>> land = Landscape(u, [Layer.from_partition("sop", {"A": "x", "B": "x", "C": "y"})])
+        >>> score_plan(land, {"A": 1, "B": 2, "C": 2}).split_note("en")
+        'sop: 1 of 2 split, 33.3% of weight outside main region'
+        """
+        text = ("{layer}: {n:.0f} of {total:.0f} split, {share} of weight outside main region"
+                if lang == "en" else
+                "{layer}: {n:.0f} van {total:.0f} gesplitst, {share} buiten hoofdregio")
+        parts = []
+        for layer, row in self.split_layers().iterrows():
+            share = f"{row['share_outside']:.1%}"
+            parts.append(text.format(layer=layer, n=row["split"], total=row["collaborations"],
+                                     share=share if lang == "en" else share.replace(".", ",")))
+        return "; ".join(parts)
+
     def summary(self) -> dict[str, Any]:
         """A JSON-ready dict: regions, status, objective, bound, gap, seconds, contiguous,
-        covered_share, verified, problems, terms (NaN becomes None).
+        covered_share, verified, problems, terms, split (per layer: ``share_outside``,
+        ``split`` count and ``collaborations``, see :meth:`split_layers`) (NaN becomes None).
 
         Examples
         --------
@@ -141,6 +201,8 @@ class Plan:
             "verified": bool(self.verification.ok),
             "problems": list(self.verification.problems),
             "terms": {k: json_ready(v) for k, v in self.terms.items()},
+            "split": {layer: {k: json_ready(v) for k, v in row.items()}
+                      for layer, row in self.split_layers().to_dict("index").items()},
             "explanation": list(self.explanation),
             "run": json_ready(self.run),
         }

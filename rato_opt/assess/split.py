@@ -27,7 +27,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "as_assignment",
     "membership",
+    "member_weights",
+    "is_split",
     "split_cost",
+    "split_summary",
     "split_table",
     "regional_collaborations",
     "alliance_cost",
@@ -90,13 +93,14 @@ def membership(layer: Layer) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``unit``, ``collaboration`` (str) and ``share``; do not modify it.
+        Columns ``unit``, ``collaboration`` (str), ``share`` and ``weight`` (the
+        membership weight, 1 for a layer without them); do not modify it.
 
     Examples
     --------
     >>> from rato_opt.landscape.layers import Layer
     >>> membership(Layer.from_partition("amr", {"A": "x", "B": "y"})).to_dict("list")
-    {'unit': ['A', 'B'], 'collaboration': ['x', 'y'], 'share': [1.0, 1.0]}
+    {'unit': ['A', 'B'], 'collaboration': ['x', 'y'], 'share': [1.0, 1.0], 'weight': [1.0, 1.0]}
     """
     try:
         return _MEMBERSHIP[layer]
@@ -105,7 +109,8 @@ def membership(layer: Layer) -> pd.DataFrame:
     m = layer.membership()
     m = pd.DataFrame({"unit": m["unit"].astype(str).to_numpy(dtype=object),
                       "collaboration": m["collaboration"].astype(str).to_numpy(dtype=object),
-                      "share": m["share"].to_numpy(dtype=float)})
+                      "share": m["share"].to_numpy(dtype=float),
+                      "weight": m["weight"].to_numpy(dtype=float)})
     try:
         _MEMBERSHIP[layer] = m
     except TypeError:  # pragma: no cover - not weak-referenceable
@@ -113,18 +118,85 @@ def membership(layer: Layer) -> pd.DataFrame:
     return m
 
 
-def _split_frame(members: pd.DataFrame, region: pd.Series, weights: pd.Series | None
-                 ) -> pd.DataFrame:
-    """Member rows (unit, collaboration) with weight ``w`` and ``region`` (NaN: none)."""
+def member_weights(layer: Layer, weights: pd.Series | None = None, *,
+                   split_weight: str = "unit") -> np.ndarray:
+    """Weight of every row of :func:`membership` as the split and count terms weigh it.
+
+    Parameters
+    ----------
+    layer : Layer
+    weights : Series, optional
+        Unit weight per unit code (the ``Objective.split_by`` column); ``None``: 1.
+    split_weight : {"unit", "membership"}, default "unit"
+        ``"unit"``: the member unit's weight. ``"membership"``: the layer's membership
+        weight where the layer has them (:attr:`Layer.weighted
+        <rato_opt.landscape.layers.Layer.weighted>`), else the unit's weight.
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per membership row, in :func:`membership` order.
+
+    Examples
+    --------
+    A board with 120 pupils in A and 30 in B; A has 500 pupils in all::
+
+    >>> import pandas as pd
+    >>> from rato_opt.landscape.layers import Layer
+    >>> t = pd.DataFrame({"unit": ["A", "B"], "collaboration": ["x", "x"], "pupils": [120, 30]})
+    >>> layer = Layer.from_table("boards", t, pd.Index(["A", "B"]), weight_column="pupils")
+    >>> w = pd.Series({"A": 500.0, "B": 40.0})
+    >>> member_weights(layer, w).tolist(), member_weights(layer, w, split_weight="membership").tolist()
+    ([500.0, 40.0], [120.0, 30.0])
+    """
+    m = membership(layer)
+    if split_weight == "membership" and layer.weighted:
+        return m["weight"].to_numpy(dtype=float)
+    if split_weight not in ("unit", "membership"):
+        raise ValueError(f"split_weight must be 'unit' or 'membership', got {split_weight!r}")
+    return _weights_for(pd.Index(m["unit"]), weights)
+
+
+def is_split(outside: Any, total: Any, threshold: float = 0.0) -> Any:
+    """Whether a collaboration with ``outside`` of its ``total`` weight outside its main
+    region counts as split: ``outside > threshold * total`` (with a relative tolerance
+    of 1e-9 of ``total``, so rounding never counts a whole collaboration as split).
+
+    Works on scalars and arrays alike. The engines
+    (:mod:`rato_opt.optimize.problem`, :mod:`rato_opt.optimize.moves`) use it too, so
+    every count agrees.
+
+    Examples
+    --------
+    >>> bool(is_split(1.0, 10.0)), bool(is_split(1.0, 10.0, 0.1)), bool(is_split(1.5, 10.0, 0.1))
+    (True, False, True)
+    """
+    if isinstance(outside, int | float) and isinstance(total, int | float):  # hot loops
+        return bool(outside > (threshold + 1e-9) * total)
+    return np.asarray(outside) > (threshold + 1e-9) * np.asarray(total)
+
+
+def _split_frame(members: pd.DataFrame, region: pd.Series, weights: pd.Series | None,
+                 w: np.ndarray | None = None) -> pd.DataFrame:
+    """Member rows (unit, collaboration) with weight ``w`` and ``region`` (NaN: none).
+
+    ``w`` (one weight per row) overrides the unit ``weights``.
+    """
     units = pd.Index(members["unit"].astype(str))
     return pd.DataFrame(
         {
             "unit": units.to_numpy(dtype=object),
             "collaboration": members["collaboration"].astype(str).to_numpy(dtype=object),
-            "w": _weights_for(units, weights),
+            "w": _weights_for(units, weights) if w is None else w,
             "region": region.reindex(units).to_numpy(dtype=object),
         }
     )
+
+
+def _layer_frame(layer: Layer, assignment: pd.Series | Mapping[str, Any],
+                 weights: pd.Series | None, split_weight: str) -> pd.DataFrame:
+    return _split_frame(membership(layer), as_assignment(assignment), None,
+                        member_weights(layer, weights, split_weight=split_weight))
 
 
 def _group_max(groups: np.ndarray, sub: np.ndarray, w: np.ndarray, n_groups: int
@@ -166,7 +238,8 @@ def _split_value(frame: pd.DataFrame) -> float:
 
 
 def split_cost(
-    layer: Layer, assignment: pd.Series | Mapping[str, Any], weights: pd.Series | None = None
+    layer: Layer, assignment: pd.Series | Mapping[str, Any], weights: pd.Series | None = None,
+    *, split_weight: str = "unit",
 ) -> float:
     """Share of member weight outside each collaboration's main region.
 
@@ -180,6 +253,9 @@ def split_cost(
         Unit code -> region id.
     weights : Series, optional
         Member weight per unit code; ``None`` counts units.
+    split_weight : {"unit", "membership"}, default "unit"
+        Weigh members by ``weights`` or by the layer's membership weights (see
+        :func:`member_weights`).
 
     Returns
     -------
@@ -203,12 +279,63 @@ def split_cost(
     >>> split_cost(layer, {"A": 1, "B": 1, "C": 2, "D": 2})  # (0 + 1) / (2 + 3)
     0.2
     """
-    region = as_assignment(assignment)
-    return _split_value(_split_frame(membership(layer), region, weights))
+    return _split_value(_layer_frame(layer, assignment, weights, split_weight))
+
+
+def split_summary(
+    layer: Layer, assignment: pd.Series | Mapping[str, Any], weights: pd.Series | None = None,
+    *, split_weight: str = "unit", threshold: float = 0.0,
+) -> dict[str, float]:
+    """The two numbers of a layer: share of weight outside, and collaborations split.
+
+    Parameters
+    ----------
+    layer : Layer
+    assignment : Series or mapping
+        Unit code -> region id.
+    weights : Series, optional
+        Unit weight per unit code; ``None`` counts units.
+    split_weight : {"unit", "membership"}, default "unit"
+        See :func:`member_weights`.
+    threshold : float, default 0.0
+        A collaboration counts as split when more than this share of its weight lies
+        outside its main region (:func:`is_split`).
+
+    Returns
+    -------
+    dict
+        ``share`` (:func:`split_cost`), ``count`` (collaborations split),
+        ``collaborations`` (collaborations with weight > 0) and ``count_share``
+        (``count / collaborations``, 0 without collaborations: the count term's raw value).
+
+    Examples
+    --------
+    ``x`` = {A, B} is whole, ``y`` = {B, C, D} has 1 of 3 members outside region 2::
+
+    >>> import pandas as pd
+    >>> from rato_opt.landscape.layers import Layer
+    >>> t = pd.DataFrame({"unit": ["A", "B", "B", "C", "D"],
+    ...                   "collaboration": ["x", "x", "y", "y", "y"]})
+    >>> layer = Layer.from_table("sop", t, pd.Index(list("ABCD")))
+    >>> split_summary(layer, {"A": 1, "B": 1, "C": 2, "D": 2})
+    {'share': 0.2, 'count': 1.0, 'collaborations': 2.0, 'count_share': 0.5}
+    >>> split_summary(layer, {"A": 1, "B": 1, "C": 2, "D": 2}, threshold=0.5)["count"]
+    0.0
+    """
+    frame = _layer_frame(layer, assignment, weights, split_weight)
+    if frame.empty:
+        return {"share": 0.0, "count": 0.0, "collaborations": 0.0, "count_share": 0.0}
+    total, main = _split_parts(frame)
+    t, o = total.to_numpy(dtype=float), (total - main).to_numpy(dtype=float)
+    n = float((t > 0).sum())
+    count = float((is_split(o, t, threshold) & (t > 0)).sum())
+    return {"share": _split_value(frame), "count": count, "collaborations": n,
+            "count_share": count / n if n else 0.0}
 
 
 def split_table(
-    layer: Layer, assignment: pd.Series | Mapping[str, Any], weights: pd.Series | None = None
+    layer: Layer, assignment: pd.Series | Mapping[str, Any], weights: pd.Series | None = None,
+    *, split_weight: str = "unit", threshold: float = 0.0,
 ) -> pd.DataFrame:
     """Per collaboration: its weight, main region, share outside it and regions spanned.
 
@@ -219,6 +346,10 @@ def split_table(
         Unit code -> region id.
     weights : Series, optional
         Member weight per unit code; ``None`` counts units.
+    split_weight : {"unit", "membership"}, default "unit"
+        See :func:`member_weights`.
+    threshold : float, default 0.0
+        Sets the ``split`` column (:func:`is_split`).
 
     Returns
     -------
@@ -227,8 +358,10 @@ def split_table(
         ``weight`` (``W_c``), ``main_region`` (the region holding most member weight;
         ties go to the smallest region id), ``main_weight`` (``max_r W_{c,r}``),
         ``share_outside`` (``1 - main_weight / weight``, 0 for a weightless
-        collaboration) and ``regions`` (number of distinct regions its members lie in).
-        ``sum(weight - main_weight) / sum(weight)`` equals :func:`split_cost`.
+        collaboration), ``regions`` (number of distinct regions its members lie in) and
+        ``split`` (more than ``threshold`` of its weight outside the main region).
+        ``sum(weight - main_weight) / sum(weight)`` equals :func:`split_cost`, and
+        ``split.sum()`` the ``count`` of :func:`split_summary`.
 
     Examples
     --------
@@ -238,8 +371,7 @@ def split_table(
     >>> split_table(layer, {"A": 1, "B": 1, "C": 2})[["main_region", "regions"]].to_dict("list")
     {'main_region': ['1'], 'regions': [2]}
     """
-    region = as_assignment(assignment)
-    frame = _split_frame(membership(layer), region, weights)
+    frame = _layer_frame(layer, assignment, weights, split_weight)
     total, main = _split_parts(frame)
     inside = frame[frame["region"].notna()]
     per_region = inside.groupby(["collaboration", "region"], sort=True)["w"].sum().reset_index()
@@ -259,6 +391,8 @@ def split_table(
     out["regions"] = (
         inside.groupby("collaboration")["region"].nunique().reindex(out.index, fill_value=0)
     ).astype(int)
+    out["split"] = is_split(out["weight"] - out["main_weight"], out["weight"], threshold) & (
+        out["weight"] > 0).to_numpy()
     return out
 
 

@@ -27,7 +27,7 @@ from .units import check_weights
 
 __all__ = ["Layer", "SHARE_COLUMNS"]
 
-#: Columns of :attr:`Layer.shares`.
+#: Columns of :attr:`Layer.shares` (an optional ``weight`` column holds membership weights).
 SHARE_COLUMNS = ("unit", "collaboration", "area_share", "weight_share")
 
 ShareBy = Literal["area", "weight"]
@@ -47,7 +47,10 @@ class Layer:
     shares : DataFrame
         One row per unit × collaboration with a positive share, columns
         ``unit``, ``collaboration``, ``area_share`` and ``weight_share`` (both
-        in [0, 1]; ``weight_share`` is NaN where no weight was given).
+        in [0, 1]; ``weight_share`` is NaN where no weight was given). An optional
+        ``weight`` column holds the *membership weight*: the collaboration's own
+        quantity in the unit (e.g. a school board's pupils in a gemeente), a number
+        >= 0 on every row; see :attr:`weighted`.
     min_share : float, default 0.5
         A unit belongs to a collaboration when its share is at least this.
     share_by : {"area", "weight"}, default "area"
@@ -100,6 +103,13 @@ class Layer:
             v = self.shares[col].dropna()
             if len(v) and ((v < -1e-9).any() or (v > 1 + 1e-9).any()):
                 raise LayerError(f"layer {self.name!r}: {col} must lie in [0, 1]")
+        if "weight" in self.shares.columns:
+            v = pd.to_numeric(self.shares["weight"], errors="coerce").to_numpy(dtype=float)
+            if not np.isfinite(v).all() or (v < 0).any():
+                raise LayerError(
+                    f"layer {self.name!r}: membership weights (shares column 'weight') must be "
+                    "finite numbers >= 0 on every row"
+                )
         if self.kind is None:
             object.__setattr__(self, "kind", self.name)
         if self.membership().empty:
@@ -128,16 +138,43 @@ class Layer:
             name="share",
         )
 
+    @property
+    def weighted(self) -> bool:
+        """Whether the layer carries membership weights (a ``weight`` column in ``shares``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"unit": ["A", "B"], "collaboration": ["x", "x"],
+        ...                   "pupils": [120, 30]})
+        >>> Layer.from_table("boards", t, pd.Index(["A", "B"]), weight_column="pupils").weighted
+        True
+        """
+        return "weight" in self.shares.columns
+
     def membership(self) -> pd.DataFrame:
-        """Return the (unit, collaboration, share) rows at or above ``min_share``.
+        """Return the (unit, collaboration, share, weight) rows at or above ``min_share``.
 
         Returns
         -------
         DataFrame
-            Columns ``unit``, ``collaboration``, ``share``; sorted.
+            Columns ``unit``, ``collaboration``, ``share`` and ``weight`` (the
+            membership weight; 1 on every row of a layer without membership weights);
+            sorted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"unit": ["A", "B"], "collaboration": ["x", "x"],
+        ...                   "pupils": [120, 30]})
+        >>> layer = Layer.from_table("boards", t, pd.Index(["A", "B"]), weight_column="pupils")
+        >>> layer.membership()["weight"].tolist()
+        [120.0, 30.0]
         """
         s = self.share()
-        kept = s[s >= self.min_share - 1e-12].reset_index()
+        weight = (self.shares["weight"].to_numpy(dtype=float) if self.weighted
+                  else np.ones(len(s)))
+        kept = s.reset_index().assign(weight=weight)[(s >= self.min_share - 1e-12).to_numpy()]
         return kept.sort_values(["unit", "collaboration"]).reset_index(drop=True)
 
     def members(self) -> dict[str, list[str]]:
@@ -197,6 +234,7 @@ class Layer:
         share_column: str | None = None,
         min_share: float = 0.5,
         kind: str | None = None,
+        weight_column: str | None = None,
     ) -> Layer:
         """Build a layer from a unit→collaboration table.
 
@@ -220,6 +258,11 @@ class Layer:
             Membership threshold.
         kind : str, optional
             Kind label.
+        weight_column : str, optional
+            Column with the membership weight: the collaboration's own quantity in the
+            unit (e.g. a board's pupils in a gemeente), a number >= 0; rows of the same
+            unit and collaboration add up. Without it the layer has no membership
+            weights (see :attr:`weighted`).
 
         Raises
         ------
@@ -238,7 +281,9 @@ class Layer:
         [1, 2, 0]
         """
         codes = _codes(units)
-        cols = [unit_column, id_column] + [c for c in (name_column, share_column) if c]
+        cols = [unit_column, id_column] + [
+            c for c in (name_column, share_column, weight_column) if c
+        ]
         missing = [c for c in cols if c not in table.columns]
         if missing:
             raise ColumnError(
@@ -273,9 +318,16 @@ class Layer:
                 "weight_share": np.nan,
             }
         )
-        shares = shares.groupby(["unit", "collaboration"], as_index=False).agg(
-            area_share=("area_share", "max"), weight_share=("weight_share", "max")
-        )
+        aggregate = {"area_share": ("area_share", "max"), "weight_share": ("weight_share", "max")}
+        if weight_column:
+            weight = pd.to_numeric(t[weight_column], errors="coerce")
+            if not np.isfinite(weight.to_numpy(dtype=float)).all() or (weight < 0).any():
+                raise LayerError(
+                    f"layer {name!r}: weight column {weight_column!r} must hold numbers >= 0"
+                )
+            shares["weight"] = weight.to_numpy(dtype=float)
+            aggregate["weight"] = ("weight", "sum")
+        shares = shares.groupby(["unit", "collaboration"], as_index=False).agg(**aggregate)
         return cls(
             name=name,
             collaborations=collaborations,
@@ -331,6 +383,7 @@ class Layer:
         min_share: float = 0.5,
         share_by: ShareBy = "area",
         kind: str | None = None,
+        member_weight: str | None = None,
     ) -> Layer:
         """Build a layer from collaboration polygons, which may overlap.
 
@@ -361,6 +414,10 @@ class Layer:
             Which share decides membership.
         kind : str, optional
             Kind label.
+        member_weight : str, optional
+            Weight column of ``units``; gives the layer membership weights: the share
+            deciding membership (see ``share_by``) times the unit's weight, i.e. the
+            part of the unit's weight the collaboration covers.
 
         Raises
         ------
@@ -416,6 +473,15 @@ class Layer:
         shares["weight_share"] = np.nan
         if weight_points is not None:
             shares = _weight_shares(name, shares, polys, id_column, u, weight_points, weight_column)
+        columns = list(SHARE_COLUMNS)
+        if member_weight is not None:
+            check_weights(units, [member_weight])
+            share = shares["area_share"]
+            if share_by == "weight":
+                share = shares["weight_share"].fillna(share)
+            unit_w = units[member_weight].astype(float).reindex(shares["unit"]).to_numpy()
+            shares["weight"] = share.to_numpy(dtype=float) * unit_w
+            columns.append("weight")
         names = (
             polys.set_index(id_column)[name_column].astype(str)
             if name_column
@@ -433,7 +499,7 @@ class Layer:
         return cls(
             name=name,
             collaborations=collaborations.sort_index(),
-            shares=shares[list(SHARE_COLUMNS)]
+            shares=shares[columns]
             .sort_values(["unit", "collaboration"])
             .reset_index(drop=True),
             min_share=min_share,

@@ -128,6 +128,7 @@ def plot_regions(
     max_fontsize: float = 9.5,
     linewidths: tuple[float, float] = (0.3, 1.0),
     figsize: tuple[float, float] | None = None,
+    note: str | None = None,
 ) -> Axes:
     """Map a plan: regions in distinct colours, outlined, labelled.
 
@@ -184,6 +185,9 @@ def plot_regions(
         Line widths (points) of the unit and the region boundaries.
     figsize : (float, float), optional
         Size of a new figure.
+    note : str, optional
+        A last legend line without a symbol, e.g. the split figures of a layer
+        (:meth:`rato_opt.assess.plan.Plan.split_note`).
 
     Returns
     -------
@@ -266,6 +270,8 @@ def plot_regions(
         handles.append(
             Line2D([], [], color="#7A0000", linewidth=1.1, linestyle=(0, (4, 2.5)), label=label)
         )
+    if note:
+        handles.append(Line2D([], [], linestyle="none", label=note))
     frame_map(ax, units.total_bounds)
     set_title(ax, t["regions"].format(n=len(regions)) if title is None else title)
     add_credit(ax, credit)

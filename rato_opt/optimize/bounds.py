@@ -1,15 +1,21 @@
-"""Lower bounds on the objective that need no solver: fractional knapsacks per collaboration.
+"""Lower bounds on the objective that need no solver: knapsacks per collaboration.
 
 A collaboration's split cost is its membership weight outside its main region,
-``W_c - max_r load_{c,r}``. Whatever the plan, the part of ``c`` in one region must fit
-under every upper bound of the spec (population, pupils, unit count ...), so the largest
-part that can be kept together is at most the value of a knapsack: items are ``c``'s
-member units, values their membership weights, sizes their bound weights, capacity the
-bound. The fractional (LP) knapsack is solved exactly by a greedy pass and is an upper
-bound on the integer one, so ``W_c - knapsack`` is a valid lower bound on ``c``'s split
-cost for every plan, connected or not. Summed over the collaborations of the split,
-alignment and stay-close terms (which all have this form) and weighted like the
-objective, it is a lower bound on the objective, since every other term is >= 0.
+``W_c - max_r load_{c,r}``. Whatever the plan, the part ``S`` of ``c`` kept in its main
+region ``R`` must fit under every upper bound of the spec (population, pupils, unit
+count ...), so the largest part that can be kept together is at most the value of a
+knapsack: items are ``c``'s member units, values their membership weights, sizes their
+bound weights, capacity the bound. The fractional (LP) knapsack is solved exactly by a
+greedy pass and is an upper bound on the integer one, so ``W_c - knapsack`` is a valid
+lower bound on ``c``'s split cost for every plan (:func:`knapsack_cuts`).
+
+Regions are connected, which makes far-apart members costly (:func:`connected_cuts`):
+``R`` also holds a path from any kept member to any other, and the units of such a path
+that are not members of ``c`` count against the bound too. Summed over the
+collaborations of the split, alignment and stay-close terms (which all have this form)
+and weighted like the objective, either is a lower bound on the objective, since every
+other term is >= 0. :mod:`rato_opt.optimize.count_bound` adds what pairs and triples of
+overlapping collaborations force (at least one of them is split).
 
 It is weak where upper bounds are loose and useful where they bind: a collaboration
 larger than any region must be split.
@@ -17,11 +23,19 @@ larger than any region must be split.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+from scipy.sparse.csgraph import dijkstra
 
-from .problem import as_problem
+from .problem import CompiledProblem, Group, as_problem
 
-__all__ = ["fractional_knapsack", "capacities", "split_lower_bound"]
+__all__ = ["fractional_knapsack", "capacities", "node_distances", "knapsack_cuts",
+           "connected_cuts", "collaboration_groups", "lower_bounds", "split_lower_bound",
+           "METHODS"]
+
+#: The bounds :func:`split_lower_bound` knows, weakest first; ``"best"`` takes the largest.
+METHODS = ("knapsack", "connected", "hitting")
 
 
 def fractional_knapsack(values: np.ndarray, sizes: np.ndarray, capacity: float) -> float:
@@ -72,18 +86,208 @@ def capacities(problem) -> list[tuple[np.ndarray, float]]:
     return out
 
 
-def split_lower_bound(problem) -> float:
+def node_distances(problem: CompiledProblem, weights: np.ndarray, sources: np.ndarray,
+                   free: np.ndarray | None = None) -> np.ndarray:
+    """Node-weighted shortest paths from ``sources`` to every unit.
+
+    The cost of a path is the sum of the weights of its units, the first one included;
+    units in ``free`` cost nothing. ``inf`` where no path exists (islands).
+
+    Parameters
+    ----------
+    problem : CompiledProblem
+    weights : numpy.ndarray
+        Weight per unit (>= 0).
+    sources : numpy.ndarray
+        Unit positions; one row per source.
+    free : numpy.ndarray, optional
+        Unit positions that cost 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``len(sources) x n``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt import Landscape, validate_units
+    >>> from rato_opt.spec import RegionSpec
+    >>> from rato_opt.optimize.problem import compile_problem
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("abc")},
+    ...     geometry=[box(9 * i, 0, 9 * i + 9, 9) for i in range(3)], crs="EPSG:28992"), code="code")
+    >>> p = compile_problem(Landscape(units, {}), RegionSpec(k=1))
+    >>> node_distances(p, np.array([1.0, 5.0, 2.0]), np.array([0])).tolist()
+    [[1.0, 6.0, 8.0]]
+    >>> node_distances(p, np.array([1.0, 5.0, 2.0]), np.array([0]), free=np.array([0, 2]))
+    array([[0., 5., 5.]])
+    """
+    cost = np.asarray(weights, dtype=float).copy()
+    if free is not None:
+        cost[np.asarray(free, dtype=int)] = 0.0
+    adj = problem.adjacency
+    # arc u -> v costs the weight of v; explicit zeros stay arcs in scipy's csgraph
+    arcs = adj.copy()
+    arcs.data = cost[adj.indices]
+    sources = np.asarray(sources, dtype=int)
+    dist = dijkstra(arcs, directed=True, indices=sources)
+    return np.atleast_2d(dist) + cost[sources][:, None]
+
+
+def collaboration_groups(problem) -> Iterator[tuple[str, Group]]:
+    """(term, group) for every weighted collaboration group of the objective."""
+    model = as_problem(problem)
+    for term in ("split", "alignment", "stay_close"):
+        for group in model.groups.get(term, ()):
+            yield term, group
+
+
+def knapsack_cuts(problem, members: np.ndarray, weights: np.ndarray) -> float:
+    """Weight of one collaboration split in every plan, by the fractional knapsack.
+
+    ``W - min over upper bounds of knapsack(values = weights, sizes = bound weights)``.
+    """
+    w = np.asarray(weights, dtype=float)
+    whole = float(w.sum())
+    cuts = [whole - fractional_knapsack(w, bw[np.asarray(members)], cap)
+            for bw, cap in capacities(problem)]
+    return max([0.0, *cuts])
+
+
+def _anchor_keep(values, sizes, full, spare, a, cap) -> float:
+    """Largest part kept with ``a`` under one bound (see :func:`connected_cuts`)."""
+    if sizes[a] > cap:
+        return 0.0
+    ok = full <= cap
+    ok[a] = False
+    best = float(values[a])
+    for t in np.unique(spare[ok]):
+        items = ok & (spare <= t)
+        left = cap - t - sizes[a]
+        if left < 0:
+            break
+        best = max(best, float(values[a]) + fractional_knapsack(values[items], sizes[items],
+                                                                left))
+    return best
+
+
+def connected_cuts(problem, members: np.ndarray, weights: np.ndarray) -> float:
+    """Weight of one collaboration split in every plan, counting the paths between members.
+
+    Parameters
+    ----------
+    problem : CompiledProblem
+    members, weights : numpy.ndarray
+        Unit positions of the collaboration and their membership weights.
+
+    Returns
+    -------
+    float
+        A lower bound on ``W - max_r load_r`` for every plan with connected regions;
+        never below :func:`knapsack_cuts`.
+
+    Notes
+    -----
+    *Validity.* Let ``S`` be the kept part (in the main region ``R``) and ``a`` any unit
+    of ``S``; fix an upper bound with unit weights ``b`` and capacity ``C``. ``R`` is
+    connected, so for every ``j`` in ``S`` it holds a path from ``a`` to ``j``:
+    (1) ``b(R) >= full(a, j)``, the node-weighted shortest path (both ends counted), so
+    a member with ``full(a, j) > C`` is not in ``S``; (2) the units of the path from
+    ``a`` to the member ``j*`` of ``S`` farthest by ``spare`` (the shortest path in which
+    members of the collaboration cost 0) that are not members lie in ``R`` but not in
+    ``S``, so ``b(S) <= C - t`` with ``t = max_{j in S} spare(a, j)``. Hence ``S \\ {a}``
+    is a feasible set of the knapsack with items ``{j : full <= C, spare <= t}`` and
+    capacity ``C - t - b(a)``, and the kept weight is at most
+    ``max_a min_bounds max_t (v_a + knapsack_t)``. Every one of these knapsacks is a
+    restriction of the plain one (``a`` forced in, items and capacity cut), so this
+    bound is never weaker; the maximum with :func:`knapsack_cuts` is returned anyway.
+    Cost: one Dijkstra per member and bound, ``O(m)`` knapsacks per anchor.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt import Landscape, validate_units
+    >>> from rato_opt.spec import Bound, RegionSpec
+    >>> from rato_opt.optimize.problem import compile_problem
+    >>> units = validate_units(gpd.GeoDataFrame({"code": list("abc"),
+    ...     "population": [1, 5, 1]}, geometry=[box(9 * i, 0, 9 * i + 9, 9) for i in range(3)],
+    ...     crs="EPSG:28992"), code="code")
+    >>> p = compile_problem(Landscape(units, {}), RegionSpec(k=2,
+    ...     bounds=[Bound("population", upper=5)]))
+    >>> # "a" and "c" (1 each) fit the bound 5 together, but "b" (5) lies between them
+    >>> knapsack_cuts(p, np.array([0, 2]), np.array([1.0, 1.0]))
+    0.0
+    >>> connected_cuts(p, np.array([0, 2]), np.array([1.0, 1.0]))
+    1.0
+    """
+    model = as_problem(problem)
+    members = np.asarray(members, dtype=int)
+    values = np.asarray(weights, dtype=float)
+    plain = knapsack_cuts(model, members, values)
+    caps = capacities(model)
+    if not caps or len(members) < 2:
+        return plain
+    keep = np.full(len(members), np.inf)
+    for bw, cap in caps:
+        sizes = bw[members]
+        full = node_distances(model, bw, members)[:, members]
+        spare = node_distances(model, bw, members, free=members)[:, members]
+        for a in range(len(members)):
+            keep[a] = min(keep[a], _anchor_keep(values, sizes, full[a], spare[a], a, cap))
+    return max(plain, float(values.sum()) - float(keep.max()))
+
+
+def _cut_sum(problem, cut) -> float:
+    return sum(group.coef * cut(problem, m, w)
+               for _, group in collaboration_groups(problem) for m, w in group.members)
+
+
+def lower_bounds(problem, methods: tuple[str, ...] = METHODS) -> dict[str, float]:
+    """Every lower bound of :data:`METHODS` on the objective, by name.
+
+    ``"knapsack"`` and ``"connected"`` sum :func:`knapsack_cuts` and
+    :func:`connected_cuts`; ``"hitting"`` is
+    :func:`rato_opt.optimize.count_bound.hitting_lower_bound` (the connected bound
+    plus what overlapping collaborations force). Each is 0 without upper bounds.
+    """
+    model = as_problem(problem)
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown bound method(s) {unknown}; choose from {list(METHODS)}")
+    out: dict[str, float] = {}
+    if not capacities(model):
+        return dict.fromkeys(methods, 0.0)
+    if "knapsack" in methods:
+        out["knapsack"] = _cut_sum(model, knapsack_cuts)
+    if "connected" in methods or "hitting" in methods:
+        cuts = {group.name: [connected_cuts(model, m, w) for m, w in group.members]
+                for _, group in collaboration_groups(model)}
+        if "connected" in methods:
+            out["connected"] = sum(group.coef * sum(cuts[group.name])
+                                   for _, group in collaboration_groups(model))
+        if "hitting" in methods:
+            from .count_bound import hitting_lower_bound
+
+            out["hitting"] = hitting_lower_bound(model, cuts=cuts)
+    return out
+
+
+def split_lower_bound(problem, *, method: str = "best") -> float:
     """Lower bound on the objective of every plan of ``model`` (0 without upper bounds).
 
     Parameters
     ----------
     problem : CompiledProblem
         The compiled problem (a :class:`~rato_opt.optimize.model.RegionModel` works too).
+    method : {"best", "knapsack", "connected", "hitting"}, default "best"
+        Which bound (:func:`lower_bounds`); ``"best"`` is the largest of them.
 
     Returns
     -------
     float
-        ``sum over terms and collaborations of coef * (W_c - knapsack_c)``.
+        ``sum over terms and collaborations of coef * (split weight proven)``.
 
     Examples
     --------
@@ -103,17 +307,6 @@ def split_lower_bound(problem) -> float:
     >>> float(split_lower_bound(problem)), problem.objective(np.array([0, 0, 1, 1]))
     (0.5, 0.5)
     """
-    model = as_problem(problem)
-    caps = capacities(model)
-    if not caps:
-        return 0.0
-    total = 0.0
-    for term in ("split", "alignment", "stay_close"):
-        for group in model.groups.get(term, ()):
-            for members, weights in group.members:
-                w = np.asarray(weights, dtype=float)
-                whole = float(w.sum())
-                cut = max(whole - fractional_knapsack(w, bw[np.asarray(members)], cap)
-                          for bw, cap in caps)
-                total += group.coef * max(cut, 0.0)
-    return total
+    if method == "best":
+        return max(lower_bounds(problem).values(), default=0.0)
+    return lower_bounds(problem, (method,))[method]

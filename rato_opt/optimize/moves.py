@@ -13,6 +13,7 @@ from collections import deque
 
 import numpy as np
 
+from ..assess.split import is_split
 from .problem import as_problem
 
 __all__ = ["MoveState", "connected_without"]
@@ -56,12 +57,16 @@ class MoveState:
                       for w, *_ in self.bounds]
         self.size = np.bincount(self.lab, minlength=q)
         self.island_labels = {int(lab[c[0]]) for c in model.islands}
-        # collaborations
+        # collaborations; count_of[ci] is None (weight outside counts) or, for the count
+        # term, (W_c, threshold): the collaboration adds coef when it is split
         self.collabs = []  # (coef, members, weights)
-        for term in ("split", "alignment", "stay_close"):
+        self.count_of: list[tuple[float, float] | None] = []
+        for term in ("split", "alignment", "stay_close", "split_count"):
             for g in model.groups[term]:
                 for m, w in g.members:
                     self.collabs.append((g.coef, m, w))
+                    self.count_of.append(
+                        None if g.threshold is None else (float(w.sum()), g.threshold))
         self.of_unit: list[list[tuple[int, float]]] = [[] for _ in range(self.n)]
         self.cload: list[dict[int, float]] = []
         for ci, (_, m, w) in enumerate(self.collabs):
@@ -123,7 +128,13 @@ class MoveState:
             after_a = d.get(a, 0.0) - wi
             after_b = d.get(b, 0.0) + wi
             after = max([after_a, after_b] + [v for r, v in d.items() if r != a and r != b])
-            do -= self.collabs[ci][0] * (after - before)
+            count = self.count_of[ci]
+            if count is None:
+                do -= self.collabs[ci][0] * (after - before)
+            else:
+                whole, t = count
+                do += self.collabs[ci][0] * (int(is_split(whole - after, whole, t))
+                                             - int(is_split(whole - before, whole, t)))
         if self.comp:
             for j, d in self.edge_len[i].items():
                 lj = self.lab[j]

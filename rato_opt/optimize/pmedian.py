@@ -40,6 +40,7 @@ import pandas as pd
 from ..exceptions import ModelError
 from ..landscape.coverage import Landscape
 from ..spec import RegionSpec
+from .backends import highs_solver
 from .problem import CompiledProblem, compile_problem
 
 __all__ = ["PMedianModel", "resolve_bounds", "build_pmedian", "solve_pmedian", "pmedian_regions"]
@@ -251,7 +252,6 @@ def solve_pmedian(
     params = {"random_seed": int(seed)}
     if nodes is not None:
         params["mip_max_nodes"] = int(nodes)
-    from .pipeline import highs_solver
 
     solver = highs_solver(msg=msg, timeLimit=time_limit, threads=threads, **params)
     quiet_highs()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -25,34 +25,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._util import listing
-from ..assess.metrics import regional_collaborations, split_layer_weights
+from ..assess.metrics import count_layer_weights, regional_collaborations, split_layer_weights
 from ..exceptions import ColumnError, DisconnectedError, LayerError, ModelError, UnitCodeError
 from ..landscape import Landscape, components, describe_components, graph_from_landscape
 from ..spec import TERMS, Bound, RegionSpec
+from .groups import Group, count_group, group_value, layer_collabs, start_collabs, weighted_group
 
 __all__ = ["CompiledProblem", "Group", "BoundRow", "compile_problem", "model_graph", "unit_weights",
            "as_problem"]
-
-
-@dataclass(frozen=True)
-class Group:
-    """Weighted member sets of one partition-like objective term.
-
-    Attributes
-    ----------
-    name : str
-        ``"split_<layer>"``, ``"alignment"`` or ``"stay"``.
-    coef : float
-        Multiplies :math:`\\sum_c (W_c - \\max_r W_{c,r})`, already divided by the
-        term's denominator (the total weight of the collaborations).
-    members : tuple of (positions, weights)
-        Per collaboration with at least two weighted units: unit positions and their
-        weights.
-    """
-
-    name: str
-    coef: float
-    members: tuple[tuple[np.ndarray, np.ndarray], ...]
 
 
 @dataclass(frozen=True)
@@ -199,38 +179,6 @@ def k_range(spec: RegionSpec, n: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _group(name: str, coef_total: float, collabs: Iterable[list[int]], w: np.ndarray
-           ) -> Group | None:
-    """Collaborations (lists of unit positions) -> a Group; None when it weighs nothing."""
-    collabs = [sorted(set(m)) for m in collabs]
-    denom = float(sum(w[m].sum() for m in collabs))
-    if denom <= 0 or coef_total == 0:
-        return None
-    members = []
-    for m in collabs:
-        m = np.array([i for i in m if w[i] > 0], dtype=int)
-        if len(m) >= 2:
-            members.append((m, w[m]))
-    return Group(name, coef_total / denom, tuple(members))
-
-
-def _layer_collabs(landscape: Landscape, layer: str, pos: Mapping[str, int]) -> list[list[int]]:
-    if layer not in landscape.layers:
-        raise LayerError(
-            f"objective refers to layer {layer!r}; the landscape has {sorted(landscape.layers)}"
-        )
-    members = landscape.layers[layer].members()
-    return [[pos[u] for u in units] for _, units in sorted(members.items())]
-
-
-def _start_collabs(start: Mapping[str, str], pos: Mapping[str, int]) -> list[list[int]]:
-    groups: dict[str, list[int]] = {}
-    for code, region in start.items():
-        if code in pos:
-            groups.setdefault(str(region), []).append(pos[code])
-    return [groups[g] for g in sorted(groups)]
-
-
 @dataclass(frozen=True, eq=False)
 class CompiledProblem:
     """A region-forming problem compiled for the engines (built by :func:`compile_problem`).
@@ -262,7 +210,8 @@ class CompiledProblem:
     split_weights : numpy.ndarray
         The ``objective.split_by`` weight per unit.
     groups : dict
-        Term name -> list of :class:`Group` (split per layer, alignment, stay close).
+        Term name -> list of :class:`~rato_opt.optimize.groups.Group` (split and count
+        per layer, alignment, stay close).
     alliances : tuple of numpy.ndarray
         Unit positions of each regional alliance (national ones left out, as in the
         metrics).
@@ -388,15 +337,9 @@ class CompiledProblem:
         else:
             lab = self.labels_of(assignment)
         out = dict.fromkeys(TERMS, 0.0)
-        for term in ("split", "alignment", "stay_close"):
+        for term in ("split", "split_count", "alignment", "stay_close"):
             for g in self.groups[term]:
-                s = 0.0
-                for m, w in g.members:
-                    loads: dict[int, float] = {}
-                    for i, wi in zip(m, w, strict=True):
-                        loads[lab[i]] = loads.get(lab[i], 0.0) + wi
-                    s += float(w.sum()) - max(loads.values())
-                out[term] += g.coef * s
+                out[term] += g.coef * group_value(g, lab)
         obj = self.spec.objective
         if obj.compactness > 0 and self.total_length > 0:
             cut = sum(d for a, b, d in self.edges if lab[a] != lab[b])
@@ -513,22 +456,31 @@ def compile_problem(
     obj = spec.objective
     groups: dict[str, list[Group]] = {t: [] for t in TERMS}
     w = unit_weights(landscape, obj.split_by)
+    how = obj.split_weight
     if obj.split > 0:
         for layer, lw in sorted(split_layer_weights(landscape, obj).items()):
-            g = _group(f"split_{layer}", obj.split * lw, _layer_collabs(landscape, layer, pos), w)
+            g = weighted_group(f"split_{layer}", obj.split * lw,
+                               layer_collabs(landscape, layer, pos, w, how))
             if g is not None:
                 groups["split"].append(g)
+    if obj.split_count > 0:
+        for layer, lw in sorted(count_layer_weights(landscape, obj).items()):
+            g = count_group(f"count_{layer}", obj.split_count * lw,
+                            layer_collabs(landscape, layer, pos, w, how), obj.split_threshold)
+            if g is not None:
+                groups["split_count"].append(g)
     if obj.alignment > 0:
-        g = _group("alignment", obj.alignment, _layer_collabs(landscape, obj.reference, pos), w)
+        g = weighted_group("alignment", obj.alignment,
+                           layer_collabs(landscape, obj.reference, pos, w, how))
         if g is not None:
             groups["alignment"].append(g)
     if obj.stay_close > 0:
-        g = _group("stay", obj.stay_close, _start_collabs(spec.start, pos), w)
+        g = weighted_group("stay", obj.stay_close, start_collabs(spec.start, pos, w))
         if g is not None:
             groups["stay_close"].append(g)
     alliances: list[np.ndarray] = []
     if obj.alliance > 0 or obj.alliance_hard:
-        _layer_collabs(landscape, obj.alliance_layer, pos)  # names a missing layer
+        layer_collabs(landscape, obj.alliance_layer, pos, w)  # names a missing layer
         regional = regional_collaborations(landscape.layers[obj.alliance_layer],
                                            pd.Index(codes))
         alliances = [np.array(sorted(pos[u] for u in units), dtype=int)

@@ -86,13 +86,22 @@ def anneal_rounds(problem: CompiledProblem, run: RunState, *, seconds: float, mo
 
 
 def bound_stage(problem: CompiledProblem, run: RunState) -> None:
-    """A lower bound from per-collaboration knapsacks (:mod:`rato_opt.optimize.bounds`)."""
-    from .bounds import split_lower_bound
+    """The best lower bound of :mod:`rato_opt.optimize.bounds` (knapsack, connected, hitting).
 
+    The entry records every bound (``bounds``) and the largest (``value``, ``method``).
+    """
+    from .bounds import lower_bounds
+
+    sources = {"knapsack": "per-collaboration knapsack (rato_opt.optimize.bounds)",
+               "connected": "per-collaboration connected knapsack (rato_opt.optimize.bounds)",
+               "hitting": ("per-collaboration connected knapsack + hitting set "
+                           "(rato_opt.optimize.count_bound)")}
     with run.stage("bound") as entry:
-        value = split_lower_bound(problem)
-        entry["value"] = value
-        run.trust_bound(value - run.constant, "per-collaboration knapsack (rato_opt.optimize.bounds)")
+        found = lower_bounds(problem)
+        method = max(found, key=lambda m: (found[m], -list(found).index(m)))
+        entry["bounds"] = found
+        entry["value"], entry["method"] = found[method], method
+        run.trust_bound(found[method] - run.constant, sources[method])
 
 
 def anneal_stage(problem: CompiledProblem, run: RunState, *, clock_seconds: float,

@@ -14,7 +14,7 @@ import warnings
 import pandas as pd
 
 from .._util import listing
-from ..exceptions import ColumnError, LayerError
+from ..exceptions import ColumnError, LayerError, WeightError
 from ..landscape import Layer
 from .tables import check_known_codes, find_column, norm_label, unit_codes
 
@@ -47,18 +47,46 @@ def _board_rows(frame: pd.DataFrame, units: pd.Index, what: str) -> pd.DataFrame
     return rows
 
 
+def _pupils_per_pair(pupils: pd.DataFrame, units: pd.Index, masked_value: float,
+                     what: str) -> pd.Series:
+    """Pupils per (board, unit) of a pupils table; masked counts count ``masked_value``."""
+    if "pupils" not in pupils.columns:
+        raise ColumnError(f"{what}: the pupils table needs a 'pupils' column (read_duo_pupils)")
+    rows = _board_rows(pupils, units, what)
+    values = pd.to_numeric(rows["pupils"], errors="coerce")
+    if "masked" in rows.columns:
+        values = values.where(~rows["masked"].astype(bool).to_numpy(), float(masked_value))
+    if values.isna().any() or (values < 0).any():
+        raise WeightError(
+            f"{what}: pupil counts must be numbers >= 0 (or DUO's masked '<5'); check "
+            f"{listing(rows.index[(values.isna() | (values < 0)).to_numpy()])}"
+        )
+    frame = pd.DataFrame({"board": rows["board"].astype(str).str.strip().to_numpy(),
+                          "unit": rows["gemeentecode"].astype(str).to_numpy(),
+                          "pupils": values.to_numpy(dtype=float)})
+    return frame.groupby(["board", "unit"])["pupils"].sum()
+
+
 def board_footprint_layer(
     schools_or_pupils: pd.DataFrame,
     units: pd.DataFrame | pd.Index,
     *,
     min_schools: int = 1,
     name: str = "boards",
+    pupils: pd.DataFrame | None = None,
+    masked_value: float = 0.0,
 ) -> Layer:
     """Make every school board (bevoegd gezag) a collaboration over its gemeenten.
 
     A board belongs to a gemeente when it runs at least ``min_schools`` vestigingen
     there. Boards overlap (several boards per gemeente), so the layer is a membership
     table, not a partition.
+
+    The layer carries membership weights (:attr:`Layer.weighted
+    <rato_opt.landscape.layers.Layer.weighted>`, used with
+    ``Objective(split_weight="membership")``): the board's own pupils in the gemeente
+    when pupil counts are at hand (``pupils``, or ``schools_or_pupils`` itself being a
+    pupils table), else its number of vestigingen there.
 
     Parameters
     ----------
@@ -71,13 +99,22 @@ def board_footprint_layer(
         Minimum number of vestigingen of a board in a gemeente for membership.
     name : str, default "boards"
         Layer name.
+    pupils : DataFrame, optional
+        From :func:`read_duo_pupils`: membership weights are the board's pupils per
+        gemeente (0 where the footprint has a vestiging without pupils). The footprint
+        stays that of ``schools_or_pupils``; pupils of a board in a gemeente outside it
+        are reported in ``pupils_unplaced``.
+    masked_value : float, default 0.0
+        Pupils counted for a DUO-masked count (``<5``), as in :func:`pupils_per_unit`.
 
     Returns
     -------
     Layer
         Collaboration ids are board numbers; ``collaborations`` has ``name`` (the
         DUO board name if the file has one, else ``"Bestuur <nr> (<main gemeente>
-        +<n>)"``), ``schools`` (vestigingen in all units) and ``gemeenten`` (member units).
+        +<n>)"``), ``schools`` (vestigingen in all units) and ``gemeenten`` (member units);
+        with pupil counts also ``pupils`` (the board's membership weights added up) and
+        ``pupils_unplaced`` (its pupils in gemeenten outside the footprint).
 
     Raises
     ------
@@ -97,6 +134,11 @@ def board_footprint_layer(
     ({'1': ['A', 'B'], '2': ['B']}, [1, 2, 0])
     >>> board_footprint_layer(s, pd.Index(["A", "B"]), min_schools=2).members()
     {'1': ['A']}
+    >>> layer.membership()["weight"].tolist()  # vestigingen of the board in the gemeente
+    [2.0, 1.0, 1.0]
+    >>> p = s.assign(pupils=[100.0, 20.0, 50.0, 70.0])
+    >>> board_footprint_layer(s, pd.Index(["A", "B"]), pupils=p).membership()["weight"].tolist()
+    [120.0, 50.0, 70.0]
     """
     if int(min_schools) != min_schools or min_schools < 1:
         raise LayerError(f"min_schools must be an integer >= 1, got {min_schools!r}")
@@ -132,13 +174,28 @@ def board_footprint_layer(
         given = given[given != ""]
         given = given[~given.index.duplicated()]
         labels.update({b: given[b] for b in labels if b in given.index})
-    table = kept.assign(cname=kept["board"].map(labels))
+    source = pupils if pupils is not None else (
+        rows if "pupils" in rows.columns else None)
+    if source is None:
+        weight = kept["schools"].astype(float).to_numpy()
+    else:
+        per_pair = _pupils_per_pair(source, codes, masked_value,
+                                    f"board footprint layer {name!r} (pupils)")
+        pairs = pd.MultiIndex.from_frame(kept[["board", "unit"]])
+        weight = per_pair.reindex(pairs).fillna(0.0).to_numpy(dtype=float)
+    table = kept.assign(cname=kept["board"].map(labels), weight=weight)
     layer = Layer.from_table(
-        name, table, codes, unit_column="unit", id_column="board", name_column="cname"
+        name, table, codes, unit_column="unit", id_column="board", name_column="cname",
+        weight_column="weight",
     )
     collab = layer.collaborations.copy()
     collab["schools"] = counts.groupby("board")["schools"].sum().reindex(collab.index).astype(int)
     collab["gemeenten"] = n_units.reindex(collab.index).astype(int)
+    if source is not None:
+        placed = table.groupby("board")["weight"].sum()
+        collab["pupils"] = placed.reindex(collab.index, fill_value=0.0)
+        every = per_pair.groupby(level="board").sum().reindex(collab.index, fill_value=0.0)
+        collab["pupils_unplaced"] = (every - collab["pupils"]).clip(lower=0.0)
     return Layer(
         name=layer.name,
         collaborations=collab,

@@ -9,7 +9,7 @@
   BO + SBO on 1 October of ``pupils_year``, masked ``<5`` cells counted as 0);
 - layers, chosen by name from :data:`LAYERS`: ``amr`` (35 arbeidsmarktregio's, CBS
   Gebieden in Nederland), ``boards`` (every DUO school board over the gemeenten where it
-  has a school), ``rmc`` (DUO RMC-regio's) and the other DUO/CBS indelingen;
+  has a school; membership weights: its BO + SBO pupils there), ``rmc`` (DUO RMC-regio's) and the other DUO/CBS indelingen;
 - links: the ferry and tunnel links of ``water_links_2024.csv``, which join the Wadden
   islands and Zeeuws-Vlaanderen to the mainland.
 """
@@ -143,7 +143,8 @@ def load_nl_2024(
                 schools = read_duo_schools(files["schools"])
             if name == "boards":
                 built.append(
-                    board_footprint_layer(schools, units, min_schools=board_min_schools)
+                    board_footprint_layer(schools, units, min_schools=board_min_schools,
+                                          pupils=pupils)
                 )
             else:
                 built.append(region_code_layer(schools, units, _DUO_COLUMNS[name], name))

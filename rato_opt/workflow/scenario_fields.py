@@ -339,6 +339,13 @@ def parse_objective(raw: Mapping[str, Any], p: str) -> Objective:
     for key in ("split_by", "reference", "alliance_layer"):
         kw[key] = check_str(raw.get(key), f"{p}.{key}", nullable=True)
     kw["alliance_hard"] = check_bool(raw.get("alliance_hard", False), f"{p}.alliance_hard")
+    kw["split_count_layers"] = check_map(raw.get("split_count_layers"), f"{p}.split_count_layers",
+                                         check_float, "layer = weight >= 0", nullable=True)
+    kw["split_weight"] = check_str(raw.get("split_weight", "unit"), f"{p}.split_weight",
+                                   choices=("unit", "membership"))
+    kw["split_threshold"] = check_float(raw.get("split_threshold", 0.0), f"{p}.split_threshold")
+    if kw["split_threshold"] >= 1:
+        raise fail(f"{p}.split_threshold", kw["split_threshold"], "a number >= 0 and < 1")
     if kw["alignment"] > 0 and kw["reference"] is None:
         raise fail(f"{p}.reference", None, f"a reference layer, since {p}.alignment > 0")
     if (kw["alliance"] > 0 or kw["alliance_hard"]) and kw["alliance_layer"] is None:
