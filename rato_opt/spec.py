@@ -481,6 +481,20 @@ class Budget:
         embedded default at k = 12 (about 4,400 binaries) HiGHS 1.16 spent 300 s and
         90,166 simplex iterations on the root LP alone without finishing it, so larger
         models get the heuristic and annealing stages only, reproducibly.
+    recom_steps : int or None, default 3000
+        Proposals per round of the recombination stage
+        (:func:`rato_opt.optimize.recom.recombine`: merge two neighbouring regions and
+        re-split them along a random spanning tree, mixed with unit moves).
+    recom_rounds : int or None, default 3
+        Recombination rounds, each from the best plan so far with its own seed (0
+        switches the stage off).
+    pool_max_columns : int or None, default 1000
+        Regions the recombination rounds visited that the pool program
+        (:func:`rato_opt.optimize.pool.solve_pool`) chooses from (the most recent; the
+        best plan's always); 0 switches the pool stage off; None (:meth:`wall_clock`)
+        means 1,000 with the program on the clock. Its branch-and-bound nodes are
+        ``nodes``. The program's time grows fast with the size: 1,066 regions of the
+        real map at k = 35 took 8 s.
 
     ``None`` for a field means "as much as the time limit allows" and makes the run
     depend on the clock; :meth:`wall_clock` gives that mode for every field (used by
@@ -505,6 +519,9 @@ class Budget:
     nodes: int | None = 1000
     pmedian_nodes: int | None = 200
     exact_max_binaries: int | None = 2000
+    recom_steps: int | None = 3000
+    recom_rounds: int | None = 3
+    pool_max_columns: int | None = 1000
 
     def __post_init__(self) -> None:
         seed = _count_or_none(self.seed, "Budget.seed")
@@ -514,20 +531,21 @@ class Budget:
         object.__setattr__(self, "starts", _count_or_none(self.starts, "Budget.starts",
                                                           minimum=1))
         for name in ("anneal_moves", "anneal_rounds", "nodes", "pmedian_nodes",
-                     "exact_max_binaries"):
+                     "exact_max_binaries", "recom_steps", "recom_rounds", "pool_max_columns"):
             object.__setattr__(self, name, _count_or_none(getattr(self, name), f"Budget.{name}"))
 
     @classmethod
     def wall_clock(cls, seed: int = 0) -> Budget:
         """Every stage runs until its share of the time limit is used (not reproducible)."""
         return cls(seed=seed, starts=None, anneal_moves=None, anneal_rounds=None, nodes=None,
-                   pmedian_nodes=None, exact_max_binaries=None)
+                   pmedian_nodes=None, exact_max_binaries=None, recom_steps=None,
+                   recom_rounds=None, pool_max_columns=None)
 
     @property
     def deterministic(self) -> bool:
         """True when every stage is bounded by work, not by the clock."""
         return None not in (self.starts, self.anneal_moves, self.anneal_rounds, self.nodes,
-                            self.pmedian_nodes)
+                            self.pmedian_nodes, self.recom_steps, self.recom_rounds)
 
     def as_dict(self) -> dict[str, int | None]:
         """The fields as a plain dict (for ``summary.json`` and exports)."""

@@ -14,14 +14,7 @@ import pytest
 from conftest import grid_units, membership_table
 
 from rato_opt import Landscape, Layer
-from rato_opt.optimize.bounds import (
-    METHODS,
-    connected_cuts,
-    knapsack_cuts,
-    lower_bounds,
-    node_distances,
-    split_lower_bound,
-)
+from rato_opt.optimize.bounds import METHODS, connected_cuts, knapsack_cuts, node_distances
 from rato_opt.optimize.count_bound import (
     certified_cover_bound,
     count_bound,
@@ -30,6 +23,7 @@ from rato_opt.optimize.count_bound import (
     forced_splits,
     hitting_lower_bound,
 )
+from rato_opt.optimize.lower_bound import lower_bounds, split_lower_bound
 from rato_opt.optimize.problem import compile_problem
 from rato_opt.spec import Bound, Budget, Objective, RegionSpec
 

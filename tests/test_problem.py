@@ -17,8 +17,8 @@ from rato_opt.exceptions import ColumnError, LayerError, ModelError, SolverError
 from rato_opt.landscape.graph import graph_from_landscape
 from rato_opt.optimize.annealing import anneal
 from rato_opt.optimize.backends import backend, solver_name
-from rato_opt.optimize.bounds import split_lower_bound
 from rato_opt.optimize.heuristic import warm_start_labels
+from rato_opt.optimize.lower_bound import split_lower_bound
 from rato_opt.optimize.model import RegionModel, build_model
 from rato_opt.optimize.pipeline import solve
 from rato_opt.optimize.problem import CompiledProblem, as_problem, compile_problem

@@ -535,7 +535,7 @@ def test_real_map_split_only_claims_are_checked(real_data):
 
 def test_knapsack_bound_is_valid_and_reported():
     """The per-collaboration bound lies below every verified plan, and the plan carries it."""
-    from rato_opt.optimize.bounds import split_lower_bound
+    from rato_opt.optimize.lower_bound import split_lower_bound
     from rato_opt.sources.synthetic import make_country
 
     land = make_country(n_units=40, seed=2)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from .annealing import AnnealResult, anneal
 from .backends import SolverRun, backend, highs_solver
-from .bounds import fractional_knapsack, split_lower_bound
+from .bounds import fractional_knapsack
 from .cbclog import CbcEvent, CbcLog, CbcLogWatcher, parse_cbc_log
+from .count_bound import count_lower_bound, forced_splits
 from .elastic import explain
 from .heuristic import from_partition, greedy_regions, improve, repair, warm_start_labels
+from .lower_bound import lower_bounds, split_lower_bound
 from .model import RegionModel, build_model
 from .moves import MoveState
 from .pipeline import LARGE_MODEL, propose_regions, solve
@@ -24,10 +26,10 @@ from .runtime import InterruptGuard, native_output_to_stderr, quiet_highs, versi
 
 __all__ = [
     "AnnealResult", "anneal", "SolverRun", "backend", "highs_solver", "fractional_knapsack",
-    "split_lower_bound", "CbcEvent", "CbcLog", "CbcLogWatcher", "parse_cbc_log", "explain",
+    "split_lower_bound", "lower_bounds", "CbcEvent", "CbcLog", "CbcLogWatcher", "parse_cbc_log", "explain",
     "from_partition", "greedy_regions", "improve", "repair", "warm_start_labels",
     "RegionModel", "build_model", "MoveState", "LARGE_MODEL", "propose_regions", "solve",
     "PMedianModel", "build_pmedian", "pmedian_regions", "resolve_bounds", "solve_pmedian",
-    "BoundRow", "CompiledProblem", "Group", "compile_problem", "model_graph",
+    "count_lower_bound", "forced_splits", "BoundRow", "CompiledProblem", "Group", "compile_problem", "model_graph",
     "InterruptGuard", "native_output_to_stderr", "quiet_highs", "versions",
 ]

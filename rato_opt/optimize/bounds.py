@@ -31,10 +31,9 @@ from scipy.sparse.csgraph import dijkstra
 from .problem import CompiledProblem, Group, as_problem
 
 __all__ = ["fractional_knapsack", "capacities", "node_distances", "knapsack_cuts",
-           "connected_cuts", "collaboration_groups", "lower_bounds", "split_lower_bound",
-           "METHODS"]
+           "connected_cuts", "collaboration_groups", "METHODS"]
 
-#: The bounds :func:`split_lower_bound` knows, weakest first; ``"best"`` takes the largest.
+#: The bounds :func:`rato_opt.optimize.lower_bound.split_lower_bound` knows, weakest first; ``"best"`` takes the largest.
 METHODS = ("knapsack", "connected", "hitting")
 
 
@@ -237,76 +236,3 @@ def connected_cuts(problem, members: np.ndarray, weights: np.ndarray) -> float:
         for a in range(len(members)):
             keep[a] = min(keep[a], _anchor_keep(values, sizes, full[a], spare[a], a, cap))
     return max(plain, float(values.sum()) - float(keep.max()))
-
-
-def _cut_sum(problem, cut) -> float:
-    return sum(group.coef * cut(problem, m, w)
-               for _, group in collaboration_groups(problem) for m, w in group.members)
-
-
-def lower_bounds(problem, methods: tuple[str, ...] = METHODS) -> dict[str, float]:
-    """Every lower bound of :data:`METHODS` on the objective, by name.
-
-    ``"knapsack"`` and ``"connected"`` sum :func:`knapsack_cuts` and
-    :func:`connected_cuts`; ``"hitting"`` is
-    :func:`rato_opt.optimize.count_bound.hitting_lower_bound` (the connected bound
-    plus what overlapping collaborations force). Each is 0 without upper bounds.
-    """
-    model = as_problem(problem)
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        raise ValueError(f"unknown bound method(s) {unknown}; choose from {list(METHODS)}")
-    out: dict[str, float] = {}
-    if not capacities(model):
-        return dict.fromkeys(methods, 0.0)
-    if "knapsack" in methods:
-        out["knapsack"] = _cut_sum(model, knapsack_cuts)
-    if "connected" in methods or "hitting" in methods:
-        cuts = {group.name: [connected_cuts(model, m, w) for m, w in group.members]
-                for _, group in collaboration_groups(model)}
-        if "connected" in methods:
-            out["connected"] = sum(group.coef * sum(cuts[group.name])
-                                   for _, group in collaboration_groups(model))
-        if "hitting" in methods:
-            from .count_bound import hitting_lower_bound
-
-            out["hitting"] = hitting_lower_bound(model, cuts=cuts)
-    return out
-
-
-def split_lower_bound(problem, *, method: str = "best") -> float:
-    """Lower bound on the objective of every plan of ``model`` (0 without upper bounds).
-
-    Parameters
-    ----------
-    problem : CompiledProblem
-        The compiled problem (a :class:`~rato_opt.optimize.model.RegionModel` works too).
-    method : {"best", "knapsack", "connected", "hitting"}, default "best"
-        Which bound (:func:`lower_bounds`); ``"best"`` is the largest of them.
-
-    Returns
-    -------
-    float
-        ``sum over terms and collaborations of coef * (split weight proven)``.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely import box
-    >>> from rato_opt import Landscape, Layer, validate_units
-    >>> from rato_opt.spec import RegionSpec, Bound, Objective
-    >>> from rato_opt.optimize.problem import compile_problem
-    >>> units = validate_units(gpd.GeoDataFrame({"code": list("abcd"),
-    ...     "population": [1, 1, 1, 1]}, geometry=[box(i, 0, i + 1, 1) for i in range(4)],
-    ...     crs="EPSG:28992"), code="code")
-    >>> land = Landscape(units, [Layer.from_partition("sop", dict.fromkeys("abcd", "x"))])
-    >>> spec = RegionSpec(k=2, bounds=[Bound("population", upper=2)],
-    ...                   objective=Objective(split=1.0))
-    >>> problem = compile_problem(land, spec)
-    >>> # the four units of "x" need two regions of at most 2: half of "x" is always split
-    >>> float(split_lower_bound(problem)), problem.objective(np.array([0, 0, 1, 1]))
-    (0.5, 0.5)
-    """
-    if method == "best":
-        return max(lower_bounds(problem).values(), default=0.0)
-    return lower_bounds(problem, (method,))[method]

@@ -11,7 +11,10 @@ does) and :mod:`~rato_opt.optimize.runstate` (best verified plan, trusted bound,
 1. **warm start** — the spec's start plan and the reference partition (repaired and
    improved by local search), the seeded multi-start heuristic, and under tight
    bounds the balanced p-median model;
-2. **improvement** — simulated annealing in rounds from the best plan
+2. **improvement** — recombination rounds (:mod:`rato_opt.optimize.recom`: two
+   neighbouring regions merged and re-split along a random spanning tree), the pool
+   program choosing the best plan among the regions they visited
+   (:mod:`rato_opt.optimize.pool`), simulated annealing in rounds from the best plan
    (:mod:`rato_opt.optimize.annealing`), optionally an exact large-neighbourhood search;
 3. **exact** — the integer program with HiGHS (highspy) or CBC, node-limited;
 4. **verification** — every plan any stage offers is checked by
@@ -195,6 +198,10 @@ def solve(
                 stages.warm_start(problem, run, threads=threads)
         stages.bound_stage(problem, run)
         big = model.n_binaries > 2000
+        if run.best["assignment"] is not None and not guard.requested and not run.out_of_time():
+            left = run.remaining()
+            stages.recombine_stage(problem, run, clock_seconds=(0.5 if big else 0.1) * (
+                left if left is not None else 20.0), pool_share=0.3, threads=threads)
         if (anneal is None or anneal > 0) and run.best["assignment"] is not None \
                 and not guard.requested and not run.out_of_time():
             share = anneal if anneal is not None else (0.7 if big else 0.1)
@@ -262,6 +269,10 @@ def _propose_large(light: CompiledProblem, *, budget: Budget, time_limit: float 
             run.offer(labels_to_assignment(light, lab))
         stages.bound_stage(light, run)
         if run.best["assignment"] is not None and not guard.requested:
+            left = run.remaining()
+            stages.recombine_stage(light, run, clock_seconds=0.5 * (30.0 if left is None
+                                                                    else left),
+                                   pool_share=0.3, threads=None)
             left = run.remaining()
             stages.anneal_stage(light, run, clock_seconds=30.0 if left is None else 0.9 * left,
                           clock_moves=None, clock_rounds=None)

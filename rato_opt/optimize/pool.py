@@ -40,7 +40,10 @@ import scipy.sparse as sp
 from ..assess.split import is_split
 from .problem import as_problem
 
-__all__ = ["RegionPool", "PoolResult", "solve_pool"]
+__all__ = ["DEFAULT_COLUMNS", "RegionPool", "PoolResult", "solve_pool"]
+
+#: Pool size when ``Budget.pool_max_columns`` is None (wall-clock budgets).
+DEFAULT_COLUMNS = 1000
 
 
 class RegionPool:
@@ -172,7 +175,8 @@ def _column_costs(model, cols: list[np.ndarray]) -> tuple[np.ndarray, float]:
 
 def solve_pool(problem, pool: RegionPool, q: int, *, start: np.ndarray | None = None,
                nodes: int | None = None, time_limit: float | None = None,
-               threads: int | None = 1, seed: int = 0) -> PoolResult:
+               threads: int | None = 1, seed: int = 0, options: dict | None = None,
+               guard=None) -> PoolResult:
     """The best plan of ``q`` pool regions that cover every unit exactly once.
 
     Parameters
@@ -189,6 +193,11 @@ def solve_pool(problem, pool: RegionPool, q: int, *, start: np.ndarray | None = 
         Seconds (a cap).
     threads : int, default 1
     seed : int, default 0
+    options : dict, optional
+        Further HiGHS options.
+    guard : InterruptGuard, optional
+        HiGHS stops when ``guard.requested`` is set (Ctrl-C); run it inside
+        ``guard.native()``.
 
     Returns
     -------
@@ -258,12 +267,14 @@ def solve_pool(problem, pool: RegionPool, q: int, *, start: np.ndarray | None = 
     lp = highspy.HighsLp()
     lp.num_col_ = J + Y
     lp.num_row_ = rows
-    lp.col_cost_ = np.concatenate([cost, -y_g])
+    costs = np.concatenate([cost, -y_g])
+    scale = 1.0 / max(float(np.abs(costs).max()) if len(costs) else 1.0, 1e-12)
+    lp.col_cost_ = costs * scale  # costs near 1 (unscaled they are 1e-5..1e-2)
     lp.col_lower_ = np.zeros(J + Y)
     lp.col_upper_ = np.ones(J + Y)
     lp.row_lower_ = np.concatenate([np.ones(n), [q], np.full(nc + Y, -highspy.kHighsInf)])
     lp.row_upper_ = np.concatenate([np.ones(n), [q], np.ones(nc), np.zeros(Y)])
-    lp.offset_ = const
+    lp.offset_ = const * scale
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = A.indptr.astype(np.int32)
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
@@ -281,10 +292,20 @@ def solve_pool(problem, pool: RegionPool, q: int, *, start: np.ndarray | None = 
         h.setOptionValue("mip_max_nodes", int(nodes))
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.1))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
     h.passModel(lp)
     if start is not None:
         h.setSolution(J + Y, np.arange(J + Y, dtype=np.int32), _start_values(
             cols, start, y_c, y_j, y_g, nc, J))
+    if guard is not None:
+        def stop_if_asked(e):
+            if guard.requested:
+                e.interrupt()
+
+        h.cbMipInterrupt.subscribe(stop_if_asked)
+        h.cbSimplexInterrupt.subscribe(stop_if_asked)
+        h.cbIpmInterrupt.subscribe(stop_if_asked)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
@@ -300,8 +321,8 @@ def solve_pool(problem, pool: RegionPool, q: int, *, start: np.ndarray | None = 
         return PoolResult(None, None, None, None, "cover broken", seconds=time.perf_counter()
                           - t0, **size)
     bound = float(info.mip_dual_bound)
-    return PoolResult(labels, model.objective(labels), float(info.objective_function_value),
-                      bound, status, seconds=time.perf_counter() - t0, **size)
+    return PoolResult(labels, model.objective(labels),
+                      float(info.objective_function_value) / scale, bound / scale, status, seconds=time.perf_counter() - t0, **size)
 
 
 def _start_values(cols, start, y_c, y_j, y_g, nc, J) -> np.ndarray:

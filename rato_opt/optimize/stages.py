@@ -2,7 +2,8 @@
 
 :func:`warm_start` (spec start, reference partition, multi-start heuristic, p-median
 under tight bounds) -> :func:`bound_stage` (per-collaboration knapsack bound) ->
-:func:`anneal_stage` (annealing in rounds) -> :func:`exact_stage` (the integer
+:func:`recombine_stage` (recombination rounds, then the pool program over the regions
+they visited) -> :func:`anneal_stage` (annealing in rounds) -> :func:`exact_stage` (the integer
 program through a back-end) -> :func:`judge` (the solver's word checked) ->
 :func:`finish` (the Plan with its run record). :func:`rato_opt.optimize.pipeline.solve`
 runs them in this order; each stage runs inside ``run.stage(name)``, which records
@@ -30,7 +31,8 @@ from .runstate import (
     verify_assignment,
 )
 
-__all__ = ["ROUND_TEMPERATURES", "anneal_rounds", "bound_stage", "anneal_stage",
+__all__ = ["ROUND_TEMPERATURES", "CLOCK_RECOM_STEPS", "anneal_rounds", "bound_stage",
+           "anneal_stage", "recombine_stage",
            "pmedian_start", "warm_start", "exact_stage", "judge", "finish"]
 
 
@@ -90,7 +92,7 @@ def bound_stage(problem: CompiledProblem, run: RunState) -> None:
 
     The entry records every bound (``bounds``) and the largest (``value``, ``method``).
     """
-    from .bounds import lower_bounds
+    from .lower_bound import lower_bounds
 
     sources = {"knapsack": "per-collaboration knapsack (rato_opt.optimize.bounds)",
                "connected": "per-collaboration connected knapsack (rato_opt.optimize.bounds)",
@@ -118,6 +120,92 @@ def anneal_stage(problem: CompiledProblem, run: RunState, *, clock_seconds: floa
             entry["rounds"] = anneal_rounds(problem, run, seconds=clock_seconds,
                                              moves=clock_moves, rounds=clock_rounds,
                                              seed=budget.seed)
+
+
+# ------------------------------------------------------------------ recombination + pool
+#: Proposals per recombination round when the budget is on the clock (rounds run until
+#: the stage's time share is used).
+CLOCK_RECOM_STEPS = 3000
+
+
+def recombine_stage(problem: CompiledProblem, run: RunState, *, clock_seconds: float,
+                    pool_share: float, threads) -> None:
+    """Recombination rounds (:mod:`rato_opt.optimize.recom`), then the pool program.
+
+    Stage ``"recombine"``: ``budget.recom_rounds`` rounds of ``budget.recom_steps``
+    proposals (annealed recombination and unit moves), each from the best plan so far
+    with seed ``budget.seed + round``; on the clock, rounds of
+    :data:`CLOCK_RECOM_STEPS` until ``clock_seconds`` are used. Every region the rounds
+    create feeds a :class:`~rato_opt.optimize.pool.RegionPool`. Stage ``"pool"``: the
+    best plan of pool regions (:func:`~rato_opt.optimize.pool.solve_pool`, ``budget.nodes``
+    nodes under the cap, or on the clock ``pool_share`` of the time left), offered like
+    every plan.
+    """
+    from .pool import DEFAULT_COLUMNS, RegionPool, solve_pool
+    from .recom import recombine
+
+    budget = run.budget
+    steps, rounds, size = budget.recom_steps, budget.recom_rounds, budget.pool_max_columns
+    if steps == 0 or rounds == 0 or run.best["assignment"] is None:
+        return
+    clocked = steps is None or rounds is None
+    pool = None if size == 0 else RegionPool(problem.n, DEFAULT_COLUMNS if size is None
+                                             else size)
+    last = [0.0]
+
+    def on_improve(_labels, objective):
+        now = time.perf_counter()
+        if now - last[0] >= 1.0:
+            last[0] = now
+            run.report(objective - run.constant)
+
+    with run.stage("recombine") as entry:
+        if clocked:
+            run.clocked.append("recombine")
+        end = time.perf_counter() + (clock_seconds if clocked else run.cap())
+        done = total = 0
+        while (rounds is None or done < rounds) and not run.guard.requested:
+            if time.perf_counter() >= end - (0.3 if clocked else 0.05):
+                if not clocked:
+                    run.limits.add("time_limit")
+                break
+            lab = problem.labels_of(run.best["assignment"])
+            if pool is not None:
+                pool.add_plan(lab)
+            res = recombine(problem, lab, steps=steps or CLOCK_RECOM_STEPS,
+                            seed=budget.seed + done, deadline=end, on_improve=on_improve,
+                            on_region=None if pool is None else pool.add)
+            if res.hit_deadline and not clocked:
+                run.limits.add("time_limit")
+            done += 1
+            total += res.steps
+            if res.objective < run.best["objective"] - 1e-12:
+                run.offer(labels_to_assignment(problem, res.labels))
+            if pool is not None:
+                pool.add_plan(res.labels)
+        entry.update(rounds=done, steps=total)
+        if pool is not None:
+            entry.update(regions_seen=pool.seen, pool_columns=len(pool))
+    if pool is None or run.guard.requested or run.out_of_time():
+        return
+    with run.stage("pool") as entry:
+        lab = problem.labels_of(run.best["assignment"])
+        pool.add_plan(lab)
+        if budget.nodes is None:
+            run.clocked.append("pool")
+        left = run.remaining()
+        if budget.nodes is None and left is not None:
+            left *= pool_share
+        with run.guard.native():
+            res = solve_pool(problem, pool, int(lab.max()) + 1, start=lab, nodes=budget.nodes,
+                             time_limit=None if left is None else max(left, 0.1),
+                             threads=threads, seed=budget.seed, guard=run.guard)
+        entry.update(columns=res.columns, variables=res.variables, rows=res.rows,
+                     solver_status=res.status, program_value=res.program_value)
+        if res.status == "Time limit reached":
+            run.limits.add("time_limit")
+        if res.labels is not None:
+            run.offer(labels_to_assignment(problem, res.labels))
 
 
 # --------------------------------------------------------------------------- warm start

@@ -253,7 +253,10 @@ def export_plan(
         and name) and ``regions`` (dissolved, with summary columns).
         ``csv``: ``<name>_units.csv`` and ``<name>_regions.csv``.
         ``xlsx``: ``<name>.xlsx`` with sheets ``units``, ``regions`` (and
-        ``summary`` and ``run`` for a Plan). ``geojson``: ``<name>_units.geojson``
+        ``summary`` and ``run`` for a Plan; the summary holds every term and metric,
+        per split layer both ``metrics.split_<layer>``, the share of weight outside
+        the main regions, and ``metrics.split_count_<layer>``, the collaborations
+        split, of ``metrics.collaborations_<layer>``). ``geojson``: ``<name>_units.geojson``
         and ``<name>_regions.geojson`` in EPSG:4326 (RFC 7946).
     name : str, default "plan"
         File name stem.

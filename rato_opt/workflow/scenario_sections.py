@@ -49,7 +49,8 @@ CONTIGUITY = ("queen", "rook")
 #: Budget fields of ``[solver]`` counted in work (see :class:`rato_opt.spec.Budget`), with
 #: the smallest value each takes.
 WORK_FIELDS = {"starts": 1, "anneal_moves": 0, "anneal_rounds": 0, "nodes": 0,
-               "pmedian_nodes": 0, "exact_max_binaries": 0}
+               "pmedian_nodes": 0, "exact_max_binaries": 0, "recom_steps": 0,
+               "recom_rounds": 0, "pool_max_columns": 0}
 
 
 @dataclass(frozen=True)
