@@ -161,4 +161,4 @@ def group_value(g: Group, lab: np.ndarray) -> float:
             total += outside
         elif is_split(outside, whole, g.threshold):
             total += 1.0
-    return total
+    return float(total)
