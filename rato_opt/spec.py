@@ -145,13 +145,11 @@ class Objective:
     stay_close : float, default 0.0
         Weight of the share of weight moved away from ``RegionSpec.start``.
     split_weight : {"unit", "membership"}, default "unit"
-        What a member weighs in the split and count terms (and the alignment term).
-        ``"unit"``: the unit's ``split_by`` weight (or 1), the whole unit's weight
-        whichever collaboration it is counted for (the meaning of every spec written
-        before this option). ``"membership"``: the collaboration's own weight in the
-        unit, as the layer carries it (:attr:`Layer.weighted
-        <rato_opt.landscape.layers.Layer.weighted>`, e.g. a school board's pupils per
-        gemeente); layers without membership weights keep the ``"unit"`` weight.
+        What a member weighs in the split, count and alignment terms. ``"unit"``: the
+        unit's ``split_by`` weight (or 1), whichever collaboration it is counted for
+        (the meaning of specs written before this option). ``"membership"``: the
+        collaboration's own weight in the unit where the layer carries membership
+        weights (e.g. a school board's pupils per gemeente), else the ``"unit"`` weight.
     split_count : float, default 0.0
         Weight of the count term: the number of collaborations split (more than
         ``split_threshold`` of their weight outside their main region), divided by

@@ -329,7 +329,9 @@ def split_summary(
     t, o = total.to_numpy(dtype=float), (total - main).to_numpy(dtype=float)
     n = float((t > 0).sum())
     count = float((is_split(o, t, threshold) & (t > 0)).sum())
-    return {"share": _split_value(frame), "count": count, "collaborations": n,
+    denominator = float(total.sum())
+    share = float((total - main).sum()) / denominator if denominator > 0 else 0.0
+    return {"share": share, "count": count, "collaborations": n,
             "count_share": count / n if n else 0.0}
 
 

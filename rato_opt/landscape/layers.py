@@ -140,16 +140,8 @@ class Layer:
 
     @property
     def weighted(self) -> bool:
-        """Whether the layer carries membership weights (a ``weight`` column in ``shares``).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> t = pd.DataFrame({"unit": ["A", "B"], "collaboration": ["x", "x"],
-        ...                   "pupils": [120, 30]})
-        >>> Layer.from_table("boards", t, pd.Index(["A", "B"]), weight_column="pupils").weighted
-        True
-        """
+        """Whether the layer carries membership weights (a ``weight`` column in ``shares``;
+        example in :meth:`membership`)."""
         return "weight" in self.shares.columns
 
     def membership(self) -> pd.DataFrame:
@@ -168,12 +160,11 @@ class Layer:
         >>> t = pd.DataFrame({"unit": ["A", "B"], "collaboration": ["x", "x"],
         ...                   "pupils": [120, 30]})
         >>> layer = Layer.from_table("boards", t, pd.Index(["A", "B"]), weight_column="pupils")
-        >>> layer.membership()["weight"].tolist()
-        [120.0, 30.0]
+        >>> layer.weighted, layer.membership()["weight"].tolist()
+        (True, [120.0, 30.0])
         """
         s = self.share()
-        weight = (self.shares["weight"].to_numpy(dtype=float) if self.weighted
-                  else np.ones(len(s)))
+        weight = self.shares["weight"].to_numpy(dtype=float) if self.weighted else np.ones(len(s))
         kept = s.reset_index().assign(weight=weight)[(s >= self.min_share - 1e-12).to_numpy()]
         return kept.sort_values(["unit", "collaboration"]).reset_index(drop=True)
 
@@ -281,9 +272,7 @@ class Layer:
         [1, 2, 0]
         """
         codes = _codes(units)
-        cols = [unit_column, id_column] + [
-            c for c in (name_column, share_column, weight_column) if c
-        ]
+        cols = [unit_column, id_column, *(c for c in (name_column, share_column, weight_column) if c)]
         missing = [c for c in cols if c not in table.columns]
         if missing:
             raise ColumnError(
