@@ -250,7 +250,7 @@ def test_a_run_stopped_by_its_work_budget_is_not_reported_optimal():
     assert plan.gap is not None and plan.gap > 0
     assert plan.run["stopped_by"] == "work_budget" and plan.run["deterministic"]
     assert [s["stage"] for s in plan.run["stages"]] == [
-        "warm_start", "bound", "anneal", "exact", "verify"]
+        "warm_start", "bound", "recombine", "pool", "anneal", "exact", "verify"]
     _check_objective(plan, land, spec, model.graph)
     assert all({"elapsed", "incumbent", "bound", "gap", "iteration", "stage"} <= set(d)
                for d in seen)

@@ -21,7 +21,9 @@ from .model import RegionModel, build_model
 from .moves import MoveState
 from .pipeline import LARGE_MODEL, propose_regions, solve
 from .pmedian import PMedianModel, build_pmedian, pmedian_regions, resolve_bounds, solve_pmedian
+from .pool import RegionPool, solve_pool
 from .problem import BoundRow, CompiledProblem, Group, compile_problem, model_graph
+from .recom import recombine
 from .runtime import InterruptGuard, native_output_to_stderr, quiet_highs, versions
 
 __all__ = [
@@ -32,4 +34,5 @@ __all__ = [
     "PMedianModel", "build_pmedian", "pmedian_regions", "resolve_bounds", "solve_pmedian",
     "count_lower_bound", "forced_splits", "BoundRow", "CompiledProblem", "Group", "compile_problem", "model_graph",
     "InterruptGuard", "native_output_to_stderr", "quiet_highs", "versions",
+    "RegionPool", "solve_pool", "recombine",
 ]

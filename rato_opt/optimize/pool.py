@@ -39,11 +39,12 @@ import scipy.sparse as sp
 
 from ..assess.split import is_split
 from .problem import as_problem
+from .runtime import quiet_highs
 
 __all__ = ["DEFAULT_COLUMNS", "RegionPool", "PoolResult", "solve_pool"]
 
 #: Pool size when ``Budget.pool_max_columns`` is None (wall-clock budgets).
-DEFAULT_COLUMNS = 1000
+DEFAULT_COLUMNS = 500
 
 
 class RegionPool:
@@ -220,6 +221,7 @@ def solve_pool(problem, pool: RegionPool, q: int, *, start: np.ndarray | None = 
     """
     import highspy
 
+    quiet_highs()  # HiGHS's banner to standard error, never stdout
     model = as_problem(problem)
     t0 = time.perf_counter()
     cols = pool.columns()

@@ -7,8 +7,8 @@ GerryChain's ``random_spanning_tree``) and cuts one tree edge whose two sides bo
 meet every bound. Unlike a single-unit move it can shift a whole border in one step,
 which is what lets the search leave the local optima of unit moves under loose
 bounds. :func:`recombine` mixes these steps with single-unit moves
-(:class:`~rato_opt.optimize.moves.MoveState`) and drives them by short bursts,
-tilted acceptance or annealing, with the exact objective throughout: each step is
+(:class:`~rato_opt.optimize.moves.MoveState`) and drives them by annealing (the default),
+short bursts or tilted acceptance, with the exact objective throughout: each step is
 applied as a sequence of unit moves to a ``MoveState``, whose deltas add up to the
 exact change of every objective term it knows (new terms are picked up there).
 
@@ -30,9 +30,11 @@ weight column, locks and an objective that must be tracked exactly. Timed on the
 2024 map (342 gemeenten, k = 35, population 0.284-2.803 x mean, 2 shared cores): a
 GerryChain step (``recom`` on a ``Partition`` with population and cut-edge updaters)
 took 10.1 ms, and turning its partition into labels for ``problem.objective`` another
-10.4 ms; the scipy tree cut here with the exact incremental objective takes about
-0.6 ms a step (see :func:`recombine`'s notes), so we write it on
-:func:`scipy.sparse.csgraph.minimum_spanning_tree`.
+10.4 ms. A first version here on :func:`scipy.sparse.csgraph.minimum_spanning_tree` took
+5.7 ms per tree cut, all of it call overhead on regions of about 20 units; Kruskal's
+algorithm over the merged units' edges in random order (the same distribution of trees)
+in plain Python takes 0.6 ms, and a whole step with the exact incremental objective
+0.5-0.9 ms (see :func:`recombine`'s notes). So the tree cut is written here, on numpy.
 
 The search is deterministic for a seed and a number of steps (a numpy ``Generator``);
 an optional wall-clock ``deadline`` only caps it, and the result says whether it hit.
@@ -300,6 +302,7 @@ def recombine(
     deadline: float | None = None,
     on_improve: Callable[[np.ndarray, float], None] | None = None,
     on_region: Callable[[np.ndarray], None] | None = None,
+    regions: str = "accepted",
 ) -> RecomResult:
     """Improve a plan by recombination and single-unit moves with the exact objective.
 
@@ -333,9 +336,11 @@ def recombine(
     on_improve : callable, optional
         ``on_improve(labels, objective)`` at every new best plan.
     on_region : callable, optional
-        ``on_region(units)`` for each region (sorted unit positions) a proposal created,
-        accepted or not (each meets the bounds and is connected): fills a column pool
+        ``on_region(units)`` for the two regions (sorted unit positions) of every
+        accepted proposal (each meets the bounds and is connected): fills a column pool
         (:class:`rato_opt.optimize.pool.RegionPool`).
+    regions : {"accepted", "proposed"}, default "accepted"
+        ``"proposed"`` also passes the regions of rejected recombinations.
 
     Returns
     -------
@@ -375,6 +380,8 @@ def recombine(
                          f"({model.n}); got shape {lab.shape}")
     if strategy not in STRATEGIES:
         raise ModelError(f"recombine: strategy must be one of {STRATEGIES}, got {strategy!r}")
+    if regions not in ("accepted", "proposed"):
+        raise ModelError(f"recombine: regions must be 'accepted' or 'proposed', got {regions!r}")
     if steps < 0 or burst < 1 or not 0 <= flip_share <= 1:
         raise ModelError(f"recombine: steps >= 0, burst >= 1 and 0 <= flip_share <= 1 needed, "
                          f"got {steps}, {burst}, {flip_share}")
@@ -414,19 +421,16 @@ def recombine(
             if dv > 1e-12 or not connected_without(nbrs, st.lab, a, int(st.size[ra])):
                 return None
             st.apply(a, rb)
-            if on_region is not None:
-                on_region(np.flatnonzero(st.lab == ra))
-                on_region(np.flatnonzero(st.lab == rb))
-            return do, [(a, ra)]
+            return do, [(a, ra)], ra, rb
         cut = splitter.split(st.lab, ra, rb, rng, tries)
         if cut is None:
             return None
         valid += 1
         units, new = cut
-        if on_region is not None:
+        if on_region is not None and regions == "proposed":
             on_region(np.sort(units[new == ra]))
             on_region(np.sort(units[new == rb]))
-        return _apply(st, units, new)
+        return (*_apply(st, units, new), ra, rb)
 
     temp = 0.0
     log_ratio = math.log(1e-3)
@@ -454,7 +458,7 @@ def recombine(
         res = propose()
         if res is None:
             continue
-        delta, undo = res
+        delta, undo, ra, rb = res
         if strategy == "tilted":
             keep = delta <= 1e-12 or rng.random() < tilt
         elif strategy == "anneal":
@@ -467,6 +471,9 @@ def recombine(
             continue
         accepted += 1
         obj += delta
+        if on_region is not None:
+            on_region(np.flatnonzero(st.lab == ra))
+            on_region(np.flatnonzero(st.lab == rb))
         if obj < best_obj - 1e-12 or (strategy == "bursts" and obj <= best_obj + 1e-12):
             if obj < best_obj - 1e-12:
                 improvements += 1
