@@ -533,10 +533,14 @@ class Budget:
             object.__setattr__(self, name, _count_or_none(getattr(self, name), f"Budget.{name}"))
 
     @classmethod
-    def wall_clock(cls, seed: int = 0) -> Budget:
-        """Every stage runs until its share of the time limit is used (not reproducible)."""
+    def wall_clock(cls, seed: int = 0, exact_max_binaries: int | None = 2000) -> Budget:
+        """Every stage runs until its share of the time limit is used (not reproducible).
+
+        ``exact_max_binaries`` is a size rule, not work: it keeps its default, so the
+        integer program is skipped on models whose root LP does not finish (see above).
+        """
         return cls(seed=seed, starts=None, anneal_moves=None, anneal_rounds=None, nodes=None,
-                   pmedian_nodes=None, exact_max_binaries=None, recom_steps=None,
+                   pmedian_nodes=None, exact_max_binaries=exact_max_binaries, recom_steps=None,
                    recom_rounds=None, pool_max_columns=None)
 
     @property

@@ -32,6 +32,7 @@ from .scenario_fields import SCENARIO_SECTORS, parse_scenario
 from .scenario_sections import (
     CONTIGUITY,
     MODES,
+    SIZE_FIELDS,
     SOLVERS,
     SOURCES,
     WORK_FIELDS,
@@ -99,6 +100,7 @@ __all__ = [
     "MODES",
     "CONTIGUITY",
     "WORK_FIELDS",
+    "SIZE_FIELDS",
     "SECTORS",
     "Sector",
     "get_sector",

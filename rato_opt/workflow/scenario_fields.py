@@ -32,6 +32,7 @@ from ..spec import TERMS, Bound, Budget, Locks, Objective
 from .scenario_sections import (
     CONTIGUITY,
     MODES,
+    SIZE_FIELDS,
     SOLVERS,
     SOURCES,
     WORK_FIELDS,
@@ -55,7 +56,7 @@ SCENARIO_KEYS = ("name", "description", "data", "layers", "adjacency", "sector",
                  "k_max", "min_units", "max_units", "bounds", "objective", "locks", "start",
                  "start_layer", "solver", "extends")
 SOLVER_KEYS = ("solver", "time_limit", "threads", "warm_start", "msg", "mode", "seed",
-               *WORK_FIELDS)
+               *WORK_FIELDS, *SIZE_FIELDS)
 
 
 # ---------------------------------------------------------------- field checks
@@ -368,10 +369,10 @@ def _work(raw: Mapping[str, Any], p: str, mode: str) -> dict[str, int | None]:
     """The work fields of ``[solver]`` (all None in mode ``"wall_clock"``)."""
     defaults = Budget()
     work: dict[str, int | None] = {}
-    for name, minimum in WORK_FIELDS.items():
+    for name, minimum in {**WORK_FIELDS, **SIZE_FIELDS}.items():
         default = getattr(defaults, name)
         value = raw.get(name, default)
-        if mode == "wall_clock":
+        if mode == "wall_clock" and name in WORK_FIELDS:
             if value is not None and value != default:
                 raise fail(
                     f"{p}.{name}", value,

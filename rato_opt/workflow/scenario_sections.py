@@ -36,6 +36,7 @@ __all__ = [
     "MODES",
     "CONTIGUITY",
     "WORK_FIELDS",
+    "SIZE_FIELDS",
 ]
 
 #: Allowed values of ``data.source``.
@@ -49,8 +50,9 @@ CONTIGUITY = ("queen", "rook")
 #: Budget fields of ``[solver]`` counted in work (see :class:`rato_opt.spec.Budget`), with
 #: the smallest value each takes.
 WORK_FIELDS = {"starts": 1, "anneal_moves": 0, "anneal_rounds": 0, "nodes": 0,
-               "pmedian_nodes": 0, "exact_max_binaries": 0, "recom_steps": 0,
-               "recom_rounds": 0, "pool_max_columns": 0}
+               "pmedian_nodes": 0, "recom_steps": 0, "recom_rounds": 0, "pool_max_columns": 0}
+#: Budget fields of ``[solver]`` that limit a model's size, not work: allowed in both modes.
+SIZE_FIELDS = {"exact_max_binaries": 0}
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ class SolverSettings:
         Examples
         --------
         >>> SolverSettings(time_limit=None, work=Budget.wall_clock(4)).as_dict()
-        {'solver': 'highs', 'time_limit': 0.0, 'warm_start': True, 'msg': False, 'mode': 'wall_clock', 'seed': 4}
+        {'solver': 'highs', 'time_limit': 0.0, 'warm_start': True, 'msg': False, 'mode': 'wall_clock', 'seed': 4, 'exact_max_binaries': 2000}
         """
         out: dict[str, Any] = {
             "solver": self.solver,
