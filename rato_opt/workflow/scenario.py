@@ -95,7 +95,10 @@ Relative paths are relative to the directory of the TOML file.
     anneal_rounds = 3                 #   annealing rounds,
     nodes = 1000                      #   branch-and-bound nodes (0: no integer program),
     pmedian_nodes = 200               #   nodes of the p-median warm start,
-    exact_max_binaries = 2000         #   integer program only up to this many binaries
+    recom_steps = 3000                #   recombination proposals per round,
+    recom_rounds = 3                  #   recombination rounds (0: no recombination),
+    pool_max_columns = 500            #   regions in the pool program (0: no pool),
+    exact_max_binaries = 2000         # integer program only up to this many binaries
     time_limit = 60.0                 # wall-clock cap in seconds; 0 means no cap
     # threads = 2                     # default 1 (reproducible)
     warm_start = true
@@ -115,7 +118,8 @@ best verified plan, and says so (``run.stopped_by = "time_limit"``,
 ``run.deterministic = false`` in ``summary.json``); raise the cap, or lower the
 budget, when that happens. ``mode = "wall_clock"`` gives every stage a share of
 ``time_limit`` instead (for comparisons at equal wall time; not reproducible): it
-needs ``time_limit > 0`` and takes no work fields.
+needs ``time_limit > 0`` and takes no work fields (``exact_max_binaries``, a size
+rule, applies in both modes).
 
 Every invalid value raises :class:`~rato_opt.exceptions.ScenarioError` naming the
 field as a dotted path (``objective.alignment``, ``bounds[1].upper``), the value
