@@ -249,7 +249,7 @@ def _demo_into(out_dir: Path, *, time_limit: float, solver: str, seed: int = 0
             land.units, plan.assignment, ax=ax, graph=graph,
             names=plan.regions["name"].to_dict(),
             title=f"Voorstel: {plan.n_regions} onderwijsregio's ({status})",
-            credit=land.credit,
+            credit=land.credit, note=plan.split_note().replace("; ", "\n") or None,
         )
         _save_png(fig, out_dir / "plan_regions.png")
 

@@ -144,7 +144,8 @@ def run_scenario(
                 title = f"{scenario.name}: {plan.n_regions} regio's ({plan.status})"
                 names = plan.regions["name"] if "name" in plan.regions else None
                 ax = plot_regions(land.units, plan.assignment, graph=graph, names=names,
-                                  title=title, credit=land.credit, figsize=(8.27, 11.69))
+                                  title=title, credit=land.credit, figsize=(8.27, 11.69),
+                                  note=plan.split_note().replace("; ", "\n") or None)
                 for p in _save(ax, tmp / "map", maps):
                     files[f"map_{p.suffix.lstrip('.')}"] = str(out / p.name)
         files["summary"] = str(out / "summary.json")
