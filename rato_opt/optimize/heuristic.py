@@ -252,11 +252,7 @@ def _adjust_count(model, lab: np.ndarray, q: int) -> np.ndarray:
 def _one_start(model, q: int, seed: int, time_budget: float) -> np.ndarray:
     rng = np.random.default_rng(seed)
     weight = model.primary_weight
-    upper = None
-    if model.spec.bounds:
-        b = model.spec.bounds[0]
-        if b.upper is not None:
-            upper = b.upper * (float(weight.sum()) / q if b.relative else 1.0)
+    upper = model.bounds[0].limits(q)[1] if model.spec.bounds else None
     q_main = max(q - len(model.islands), 1)
     seeds = _seeds(model, q_main, rng, weight)
     lab = _grow(model, q_main, seeds, weight, upper)

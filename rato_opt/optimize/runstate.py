@@ -92,6 +92,7 @@ class RunState:
         self.clocked: list[str] = []  # stages budgeted in seconds (not reproducible)
         self.failures: list[str] = []
         self.constant = constant  # the model's objective constant (solver values lack it)
+        self.last_search_report = 0.0  # when search_progress last reported
         self.current_stage = "start"
 
     # -- time
@@ -160,6 +161,14 @@ class RunState:
     def solver_progress(self, incumbent, bound, _gap) -> None:
         self.report(incumbent, bound)
 
+    def search_progress(self, _labels, objective: float) -> None:
+        """``on_improve`` callback of the searches: report a better plan at most once a
+        second (``objective`` includes the model's constant)."""
+        now = time.perf_counter()
+        if now - self.last_search_report >= 1.0:
+            self.last_search_report = now
+            self.report(objective - self.constant)
+
     @property
     def solver_name(self) -> str:
         from .backends import solver_name
@@ -197,6 +206,7 @@ class Stage:
     def __enter__(self) -> dict[str, Any]:
         self._t = time.perf_counter()
         self.run.current_stage = self.entry["stage"]
+        self.run.last_search_report = 0.0  # a stage's first improvement is reported at once
         self.run.report()  # every stage announces itself in the progress trace
         obj = self.run.best["objective"]
         self.entry["objective_before"] = obj if math.isfinite(obj) else None

@@ -57,14 +57,6 @@ def anneal_rounds(problem: CompiledProblem, run: RunState, *, seconds: float, mo
 
     end = time.perf_counter() + max(seconds, 0.0)
     temp = None
-    last = [0.0]
-
-    def on_improve(_labels, objective):
-        now = time.perf_counter()
-        if now - last[0] >= 1.0:
-            last[0] = now
-            run.report(objective - run.constant)
-
     done = 0
     while rounds is None or done < rounds:
         left = end - time.perf_counter()
@@ -77,7 +69,7 @@ def anneal_rounds(problem: CompiledProblem, run: RunState, *, seconds: float, mo
         limit = left if moves is not None else min(left, round_seconds)
         res = anneal(problem, lab, time_budget=limit, seed=seed + done,
                      t_start=None if temp is None else factor * temp, max_moves=moves,
-                     on_improve=on_improve)
+                     on_improve=run.search_progress)
         if moves is not None and res.moves_tried < moves:
             run.limits.add("time_limit")  # the cap cut the round short
         temp = temp or res.t_start
@@ -151,14 +143,6 @@ def recombine_stage(problem: CompiledProblem, run: RunState, *, clock_seconds: f
     clocked = steps is None or rounds is None
     pool = None if size == 0 else RegionPool(problem.n, DEFAULT_COLUMNS if size is None
                                              else size)
-    last = [0.0]
-
-    def on_improve(_labels, objective):
-        now = time.perf_counter()
-        if now - last[0] >= 1.0:
-            last[0] = now
-            run.report(objective - run.constant)
-
     with run.stage("recombine") as entry:
         if clocked:
             run.clocked.append("recombine")
@@ -173,7 +157,7 @@ def recombine_stage(problem: CompiledProblem, run: RunState, *, clock_seconds: f
             if pool is not None:
                 pool.add_plan(lab)
             res = recombine(problem, lab, steps=steps or CLOCK_RECOM_STEPS,
-                            seed=budget.seed + done, deadline=end, on_improve=on_improve,
+                            seed=budget.seed + done, deadline=end, on_improve=run.search_progress,
                             on_region=None if pool is None else pool.add)
             if res.hit_deadline and not clocked:
                 run.limits.add("time_limit")
