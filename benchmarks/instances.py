@@ -30,6 +30,7 @@ __all__ = [
     "QUICK",
     "FULL",
     "KEEP_WHOLE",
+    "KEEP_WHOLE_FINE",
     "KEEP_WHOLE_TIMES",
     "keep_whole_objective",
     "keep_whole_instances",
@@ -320,10 +321,21 @@ def get_instances(
 #: factors of the mean region. ``amr``: ``None`` bounds mean the arbeidsmarktregio's own range,
 #: measured on the data (:func:`amr_range`: smallest and largest AMR over the mean of 35,
 #: rounded outwards to 1e-4, about 0.284-2.8031), so the AMR plan itself is feasible.
+#: Instances on finer units are in :data:`KEEP_WHOLE_FINE`.
 KEEP_WHOLE: dict[str, tuple[int, float | None, float | None]] = {
     "nl2024_boards_k35_amr": (35, None, None),
     "nl2024_boards_k35_tight": (35, 0.6, 1.85),
     "nl2024_boards_k50": (50, 0.6, 2.6),
+}
+#: Keep-whole instances on finer units (issue 12): name -> (k, lower, upper, map, gemeenten
+#: weight). ``map``: ``"wijken"`` (the 3,393 land wijken of 2024,
+#: :func:`rato_opt.sources.nl2024_fine.load_nl_2024_wijken`) or ``"mixed4"`` (gemeenten
+#: whole, the four big cities in wijken, :func:`~rato_opt.sources.nl2024_fine.load_nl_2024_mixed`).
+#: A positive gemeenten weight adds the soft layer ``gemeenten`` to the split term, so a
+#: plan splits a gemeente only when that pays five boards' worth.
+KEEP_WHOLE_FINE: dict[str, tuple[int, float | None, float | None, str, float]] = {
+    "nl2024_wijken_boards_k35_amr": (35, None, None, "wijken", 0.0),
+    "nl2024_mixed4_boards_k35_tight": (35, 0.6, 1.85, "mixed4", 5.0),
 }
 #: Wall-clock budgets of the keep-whole comparison (``--quick``: the first only).
 KEEP_WHOLE_TIMES = (60.0, 300.0)
@@ -343,19 +355,31 @@ def amr_range(land, k: int = 35) -> tuple[float, float]:
     return (math.floor(sizes.min() / mean * 1e4) / 1e4, math.ceil(sizes.max() / mean * 1e4) / 1e4)
 
 
-def keep_whole_objective():
-    """School-board split only, members weighed by ``pupils_po``.
+def keep_whole_objective(gemeenten: float = 0.0):
+    """School-board split only (plus the soft ``gemeenten`` layer), weighed by ``pupils_po``.
 
     Examples
     --------
     >>> o = keep_whole_objective()
     >>> dict(o.split_layers), o.split_by, o.compactness, o.alignment
     ({'boards': 1.0}, 'pupils_po', 0.0, 0.0)
+    >>> dict(keep_whole_objective(5).split_layers)
+    {'boards': 1.0, 'gemeenten': 5.0}
     """
     from rato_opt.spec import Objective
 
-    return Objective(split=1, split_layers={"boards": 1}, split_by="pupils_po", compactness=0,
+    layers = {"boards": 1.0, **({"gemeenten": float(gemeenten)} if gemeenten else {})}
+    return Objective(split=1, split_layers=layers, split_by="pupils_po", compactness=0,
                      alignment=0)
+
+
+@lru_cache(maxsize=2)
+def _fine_landscape(kind: str):
+    from rato_opt.sources.nl2024_fine import load_nl_2024_mixed, load_nl_2024_wijken
+
+    if kind == "wijken":
+        return load_nl_2024_wijken(layers=("amr", "boards"))
+    return load_nl_2024_mixed(layers=("amr", "boards"))
 
 
 def keep_whole_instances(
@@ -366,37 +390,52 @@ def keep_whole_instances(
     Parameters
     ----------
     names : sequence of str, optional
-        Shapes of :data:`KEEP_WHOLE` (default all), or full names ``<shape>_<T>s``.
+        Shapes of :data:`KEEP_WHOLE` (default all of them) or :data:`KEEP_WHOLE_FINE`, or
+        full names ``<shape>_<T>s``.
     time_limits : sequence of float
         Wall-clock budgets (seconds) for the shapes named without a time.
     """
     from rato_opt.spec import Bound, RegionSpec
 
     wanted: list[tuple[str, float]] = []
+    shapes = {**KEEP_WHOLE, **KEEP_WHOLE_FINE}
     for name in names or list(KEEP_WHOLE):
         shape, _, tail = name.rpartition("_")
-        if shape in KEEP_WHOLE and tail.endswith("s") and tail[:-1].isdigit():
+        if shape in shapes and tail.endswith("s") and tail[:-1].isdigit():
             wanted.append((shape, float(tail[:-1])))
-        elif name in KEEP_WHOLE:
+        elif name in shapes:
             wanted += [(name, float(t)) for t in time_limits]
         else:
-            raise KeyError(f"unknown keep-whole instance {name!r}; known: {sorted(KEEP_WHOLE)} "
+            raise KeyError(f"unknown keep-whole instance {name!r}; known: {sorted(shapes)} "
                            "(optionally with a time suffix, e.g. _60s)")
-    land = _real_landscape()
     out = []
     for shape, t in wanted:
-        k, lower, upper = KEEP_WHOLE[shape]
+        if shape in KEEP_WHOLE:
+            (k, lower, upper), kind, gemeenten = KEEP_WHOLE[shape], "gemeenten", 0.0
+            land = _real_landscape()
+            what = "real 2024 map, 342 gemeenten"
+        else:
+            k, lower, upper, kind, gemeenten = KEEP_WHOLE_FINE[shape]
+            land = _fine_landscape(kind)
+            what = (f"real 2024 map, {len(land.units):,} land wijken (CBS 2024)" if kind == "wijken"
+                    else f"real 2024 map at mixed resolution, {len(land.units):,} units "
+                         "(gemeenten; Amsterdam, Rotterdam, Den Haag, Utrecht in wijken)")
         if lower is None or upper is None:
             lower, upper = amr_range(land, k)
+        if gemeenten:
+            from rato_opt.landscape.resolution import parent_layer
+
+            land = land.with_layers(parent_layer(land))
         out.append(Instance(
             name=f"{shape}_{t:.0f}s",
             landscape=land,
             spec=RegionSpec(k=k, bounds=(Bound("population", lower=lower, upper=upper,
                                                relative=True),),
-                            objective=keep_whole_objective()),
+                            objective=keep_whole_objective(gemeenten)),
             time_limit=t,
-            description=(f"real 2024 map, 342 gemeenten, layers amr+boards, water links; k={k}, "
-                         f"population {lower}-{upper} x mean; school-board split only"),
+            description=(f"{what}, layers amr+boards{'+gemeenten' if gemeenten else ''}, "
+                         f"water links; k={k}, population {lower}-{upper} x mean; school-board "
+                         f"split only{f' + gemeenten x{gemeenten:g}' if gemeenten else ''}"),
             methods=("rato_opt", "gerrychain"),
         ))
     return out

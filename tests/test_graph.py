@@ -82,3 +82,59 @@ def test_real_map_components(real_data):
     )
     links = pd.read_csv(real_data / "water_links_2024.csv")
     assert len(components(build_graph(units, links=links))) == 1
+
+
+def _three_apart():
+    """Three squares far apart: the geometry gives no edge at all."""
+    return validate_units(gpd.GeoDataFrame(
+        {"code": list("ABC"), "population": [1, 2, 3]},
+        geometry=[box(0, 0, 1, 1), box(10, 0, 11, 1), box(20, 0, 21, 1)], crs="EPSG:28992"),
+        code="code")
+
+
+def test_explicit_adjacency_replaces_geometry():
+    from rato_opt.landscape import Landscape, graph_from_landscape
+
+    units = _three_apart()
+    adj = pd.DataFrame({"from_code": ["B", "B"], "to_code": ["A", "C"], "length": [300.0, 2.0]})
+    links = pd.DataFrame({"from_code": ["A"], "to_code": ["C"], "kind": ["ferry"]})
+    land = Landscape(units, [], links=links, adjacency=adj)
+    # canonical order, one row per pair
+    assert land.adjacency[["from_code", "to_code"]].values.tolist() == [["A", "B"], ["B", "C"]]
+    graph = graph_from_landscape(land)
+    assert sorted(graph.edges()) == [("A", "B"), ("A", "C"), ("B", "C")]
+    assert graph.edges["A", "B"]["length"] == 300.0
+    assert graph.edges["A", "C"]["kind"] == "ferry"
+    rook = graph_from_landscape(land, contiguity="rook")
+    assert sorted(rook.edges()) == [("A", "B"), ("A", "C")]
+    # without the table the same geometry gives only the ferry
+    assert sorted(graph_from_landscape(Landscape(units, [], links=links)).edges()) == [("A", "C")]
+
+
+def test_graph_is_built_once_and_copied():
+    from rato_opt.landscape import Landscape, graph_from_landscape
+
+    land = Landscape(grid_units(2, 2), [])
+    first = graph_from_landscape(land)
+    first.remove_edge("r0c0", "r0c1")
+    again = graph_from_landscape(land)
+    assert again.has_edge("r0c0", "r0c1")
+    assert again is not first
+
+
+@pytest.mark.parametrize(
+    ("table", "error", "text"),
+    [
+        (pd.DataFrame({"from_code": ["A"]}), "ColumnError", "to_code"),
+        (pd.DataFrame({"from_code": ["A"], "to_code": ["Z"]}), "UnitCodeError", "Z"),
+        (pd.DataFrame({"from_code": ["A"], "to_code": ["A"]}), "UnitCodeError", "itself"),
+        (pd.DataFrame({"from_code": ["A"], "to_code": ["B"], "length": [-1]}), "ColumnError",
+         ">= 0"),
+    ],
+)
+def test_bad_adjacency(table, error, text):
+    from rato_opt import exceptions
+    from rato_opt.landscape import Landscape
+
+    with pytest.raises(getattr(exceptions, error), match=text):
+        Landscape(_three_apart(), [], adjacency=table)

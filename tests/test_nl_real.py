@@ -172,3 +172,33 @@ def test_online_parser_reads_a_real_pdok_answer(real_data, tmp_path):
     assert (units["name"] == expected["name"]).all()
     assert units.geom_equals_exact(expected.geometry, tolerance=1e-3).all()
     assert len(json.loads((tmp_path / "cbs_gemeente_gegeneraliseerd_2024_ogcapi.geojson").read_text())["features"]) == 342
+
+
+def test_vo_boards_and_pupils_vo(real_data, land):
+    """Layer vo_boards and weight pupils_vo (DUO 2019/2020, PROVENANCE sections 11, 12)."""
+    from rato_opt.sources.nl2024 import NL_2024_CREDIT_VO, WEIGHTS
+
+    with pytest.warns(UserWarning, match=r"02TD04 \(GM0416, 473 pupils\).*11 vestiging"):
+        vo = load_nl_2024(real_data, layers=("amr", "vo_boards"))
+    units = vo.units
+    assert list(units.columns) == ["name", "population", "pupils_po", "pupils_vo", "geometry"]
+    assert units["pupils_vo"].sum() == 953_143  # 953,616 matched minus Langedijk's 473
+    assert (units["pupils_vo"] > 0).sum() == 284 and units["pupils_vo"].idxmax() == "GM0363"
+    assert units["pupils_po"].equals(land.units["pupils_po"])  # PO weights unchanged
+    layer = vo.layers["vo_boards"]
+    assert layer.kind == "school board (vo)" and layer.n_collaborations == 323
+    assert "DUO 2019/2020" in LAYERS["vo_boards"] and "DUO 2019/2020" in WEIGHTS["pupils_vo"]
+    assert layer.collaborations["source"].str.contains("DUO 2019/2020").all()
+    assert layer.collaborations.loc["10053", "name"] == "Bestuur 10053 (Assen)"
+    assert layer.membership()["weight"].sum() == 953_143
+    assert vo.credit == NL_2024_CREDIT_VO and "DUO VO 2019/2020" in vo.credit
+    assert land.credit == NL_2024_CREDIT and "VO" not in land.credit  # not without vo data
+    # the weight alone, and a planner's successor for the one row the rules cannot map
+    with pytest.warns(UserWarning, match="not in the 2020 vestigingen file"):
+        only = load_nl_2024(real_data, layers=(), weights=("pupils_vo",),
+                            vo_successors={"GM0416": "GM1980"})
+    assert not only.layers and only.units["pupils_vo"].sum() == 953_616
+    from rato_opt.exceptions import ColumnError
+
+    with pytest.raises(ColumnError, match="pupils_mbo"):
+        load_nl_2024(real_data, layers=(), weights=("pupils_mbo",))

@@ -104,10 +104,11 @@ def test_region_table_by_hand():
 
 def test_region_table_reference_names_and_overlap():
     """Reference amr, weight population: A has P 3, Q 9 -> Q (0.75); B has P 3, Q 6 -> Q
-    (2/3). Both regions are named after Q ('Zuid'), the second gets ' (2)'."""
+    (2/3). A holds 9 of Q's 15 but not Q's namesake (its largest member r1c2), so neither
+    region takes the name 'Zuid': both are named after their largest unit."""
     spec = RegionSpec(objective=Objective(reference="amr", alliance_layer="alliance"))
     table = region_table(grid6(), canonical_regions(PLAN), spec)
-    assert table["name"].tolist() == ["Zuid", "Zuid (2)"]
+    assert table["name"].tolist() == ["r1c1", "r1c2"]
     assert table["reference_region"].tolist() == ["Q", "Q"]
     assert table["reference_overlap"].tolist() == pytest.approx([0.75, 2 / 3])
     # only sop is a split layer now: y and z touch both regions

@@ -17,6 +17,7 @@ from .diagnose import (
     precheck,
     precheck_notes,
 )
+from .funds import Allocation, AllocationChange, FundsFormula, allocate, compare_allocations
 from .metrics import (
     TERMS,
     cut_boundary,
@@ -26,6 +27,7 @@ from .metrics import (
     split_layer_weights,
     unit_weights,
 )
+from .naming import region_names
 from .plan import STATUSES, Plan, score_plan
 from .regions import REGION_COLUMNS, canonical_regions, region_table
 from .split import (
@@ -72,4 +74,10 @@ __all__ = [
     "verify_plan",
     "score_plan",
     "island_regions",
+    "FundsFormula",
+    "Allocation",
+    "AllocationChange",
+    "allocate",
+    "compare_allocations",
+    "region_names",
 ]

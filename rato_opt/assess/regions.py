@@ -20,6 +20,7 @@ from .._util import listing
 from ..exceptions import UnitCodeError
 from ..spec import RegionSpec
 from .metrics import polsby_popper, split_layer_weights, unit_weights
+from .naming import region_names
 from .split import as_assignment, membership
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,10 +125,11 @@ def region_table(
     DataFrame
         Indexed by region id (sorted), columns:
 
-        - ``name``: the dominant reference collaboration's name when the spec has a
-          reference layer, else the region's largest unit by ``population`` (by area
-          when there is no population column); repeated names get " (2)", " (3)" ...
-          in region order.
+        - ``name``: :func:`~rato_opt.assess.naming.region_names` with the spec's
+          reference layer: the reference collaboration's name when the region holds
+          more than half of it and its namesake gemeente, else the region's largest
+          gemeente by ``population`` (by area when there is no population column);
+          unique, shared names become "<name> / <second gemeente>".
         - ``units``: number of units; then the total of every weight column.
         - ``area_km2``: sum of unit areas; ``compactness``: Polsby-Popper of the
           dissolved region; ``boundary_km``: perimeter of the dissolved region.
@@ -188,7 +190,6 @@ def region_table(
     # reference region and overlap
     weight = _table_weight(landscape, spec).reindex(region.index)
     reference = objective.reference
-    names = None
     if reference is not None and reference in landscape.layers:
         layer = landscape.layers[reference]
         m = membership(layer)
@@ -203,26 +204,14 @@ def region_table(
         out["reference_region"] = per["collaboration"].reindex(ids)
         with np.errstate(invalid="ignore", divide="ignore"):
             out["reference_overlap"] = (per["w"].reindex(ids).fillna(0.0) / total).where(total > 0)
-        cnames = layer.collaborations["name"].astype(str)
-        names = out["reference_region"].map(lambda c: cnames.get(c, c) if pd.notna(c) else None)
     else:
         out["reference_region"] = pd.Series(pd.NA, index=ids, dtype=object)
         out["reference_overlap"] = np.nan
-    # readable names
-    by = "population" if "population" in units.columns else None
-    size = units[by].astype(float) if by else area
-    frame = pd.DataFrame({"region": keys, "size": size.to_numpy(), "code": region.index,
-                          "uname": units["name"].to_numpy(dtype=object)})
-    frame = frame.sort_values(["region", "size", "code"], ascending=[True, False, True],
-                              kind="stable").drop_duplicates("region").set_index("region")
-    largest = frame["uname"].reindex(ids)
-    if names is not None:
-        names = names.where(names.notna(), largest)
-    else:
-        names = largest
-    counts = names.groupby(names.to_numpy()).cumcount() + 1
-    out.insert(0, "name", [n if c == 1 else f"{n} ({c})" for n, c in zip(names, counts,
-                                                                           strict=True)])
+    # readable names (rato_opt.assess.naming)
+    has_reference = reference is not None and reference in landscape.layers
+    out.insert(0, "name", region_names(landscape, region,
+                                       reference=reference if has_reference else None)
+               .reindex(ids).to_numpy(dtype=object))
     # neighbours
     if graph is not None and len(ids):
         edges = list(graph.edges())

@@ -8,6 +8,7 @@ from .coverage import (
     coverage_table,
     layer_summary,
     multiplicity,
+    validate_adjacency,
     validate_links,
     white_spots,
 )
@@ -17,11 +18,20 @@ from .graph import (
     check_connected,
     components,
     describe_components,
+    graph_from_adjacency,
     graph_from_landscape,
 )
 from .layers import (
     SHARE_COLUMNS,
     Layer,
+)
+from .resolution import (
+    coarsen_landscape,
+    contract_adjacency,
+    mixed_resolution,
+    must_split,
+    parent_layer,
+    refine_landscape,
 )
 from .units import (
     check_weights,
@@ -41,6 +51,8 @@ __all__ = [
     "LINK_COLUMNS",
     "build_graph",
     "graph_from_landscape",
+    "graph_from_adjacency",
+    "validate_adjacency",
     "components",
     "describe_components",
     "check_connected",
@@ -53,4 +65,10 @@ __all__ = [
     "join_weights",
     "check_weights",
     "weight_columns",
+    "refine_landscape",
+    "coarsen_landscape",
+    "contract_adjacency",
+    "mixed_resolution",
+    "must_split",
+    "parent_layer",
 ]

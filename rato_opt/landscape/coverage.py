@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .._util import listing
@@ -23,6 +24,7 @@ from .units import check_weights, weight_columns
 __all__ = [
     "Landscape",
     "validate_links",
+    "validate_adjacency",
     "layer_summary",
     "multiplicity",
     "white_spots",
@@ -32,6 +34,8 @@ __all__ = [
 
 #: Columns of a links table (see :func:`validate_links`).
 LINK_COLUMNS = ("from_code", "to_code", "kind", "name")
+#: Columns of an explicit adjacency table (see :func:`validate_adjacency`).
+ADJACENCY_COLUMNS = ("from_code", "to_code", "length")
 
 
 def validate_links(links: pd.DataFrame | None, units: pd.Index) -> pd.DataFrame:
@@ -89,6 +93,82 @@ def validate_links(links: pd.DataFrame | None, units: pd.Index) -> pd.DataFrame:
     return out
 
 
+def validate_adjacency(adjacency: pd.DataFrame | None, units: pd.Index) -> pd.DataFrame | None:
+    """Check an explicit adjacency table and return it in canonical form.
+
+    An explicit table replaces the adjacency that :func:`~rato_opt.landscape.graph.build_graph`
+    would read from the geometry. Use it for maps whose borders do not match (e.g. the
+    CBS wijken, simplified feature by feature), where the loader has built and checked
+    the adjacency itself.
+
+    Parameters
+    ----------
+    adjacency : DataFrame or None
+        Columns ``from_code`` and ``to_code`` (unit codes) and optional ``length``
+        (shared border in metres, >= 0; 0 when not given). Each pair once, in either
+        order.
+    units : Index
+        Known unit codes.
+
+    Returns
+    -------
+    DataFrame or None
+        Columns ``from_code, to_code, length`` with ``from_code < to_code``, sorted,
+        one row per pair; None when ``adjacency`` is None.
+
+    Raises
+    ------
+    ColumnError
+        A column is missing or a length is negative or not a number.
+    UnitCodeError
+        A code is not a unit code, or a pair joins a unit to itself.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"from_code": ["B", "A"], "to_code": ["A", "C"], "length": [5.0, 1]})
+    >>> validate_adjacency(t, pd.Index(["A", "B", "C"]))
+      from_code to_code  length
+    0         A       B     5.0
+    1         A       C     1.0
+    """
+    if adjacency is None:
+        return None
+    missing = [c for c in ("from_code", "to_code") if c not in adjacency.columns]
+    if missing:
+        raise ColumnError(
+            f"adjacency needs columns 'from_code' and 'to_code' (and optional 'length'); "
+            f"missing {missing}, got {listing(adjacency.columns)}"
+        )
+    a = adjacency["from_code"].astype(str).str.strip().to_numpy()
+    b = adjacency["to_code"].astype(str).str.strip().to_numpy()
+    length = (
+        pd.to_numeric(adjacency["length"], errors="coerce").to_numpy(dtype=float)
+        if "length" in adjacency
+        else np.zeros(len(a))
+    )
+    bad = ~np.isfinite(length) | (length < 0)
+    if bad.any():
+        raise ColumnError(
+            f"adjacency lengths must be numbers >= 0 (metres of shared border); "
+            f"{int(bad.sum())} are not, e.g. row {int(np.flatnonzero(bad)[0])}"
+        )
+    codes = pd.Index(units).astype(str)
+    unknown = pd.Index(np.concatenate([a, b])).unique().difference(codes)
+    if len(unknown):
+        raise UnitCodeError(
+            f"adjacency refers to unknown unit codes {listing(unknown)}; use codes of the "
+            "unit table"
+        )
+    loops = a == b
+    if loops.any():
+        raise UnitCodeError(f"adjacency joins a unit to itself: {listing(pd.Index(a[loops]))}")
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    out = pd.DataFrame({"from_code": lo, "to_code": hi, "length": length})
+    out = out.groupby(["from_code", "to_code"], as_index=False, sort=True)["length"].max()
+    return out.reset_index(drop=True)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Landscape:
     """Base units with the collaboration layers that lie over them.
@@ -105,6 +185,13 @@ class Landscape:
         A label used in reports and map titles.
     credit : str, default ""
         Data credit printed on maps, e.g. ``"Bron: CBS/Kadaster (via PDOK), DUO"``.
+    adjacency : DataFrame, optional
+        An explicit unit adjacency (see :func:`validate_adjacency`). When given, the
+        unit graph (:func:`~rato_opt.landscape.graph.graph_from_landscape`) is built from
+        it and ``links`` only, not from the geometry.
+    notes : mapping of str to str, optional
+        How derived quantities were made, keyed by weight column or layer name, e.g.
+        ``{"pupils_po": "estimated: ..."}``; tables, maps and exports repeat them.
 
     Examples
     --------
@@ -119,6 +206,8 @@ class Landscape:
     links: pd.DataFrame | None = None
     name: str = "landscape"
     credit: str = ""
+    adjacency: pd.DataFrame | None = None
+    notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.layers, Sequence):
@@ -139,6 +228,10 @@ class Landscape:
                 )
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "links", validate_links(self.links, self.units.index))
+        object.__setattr__(
+            self, "adjacency", validate_adjacency(self.adjacency, self.units.index)
+        )
+        object.__setattr__(self, "notes", {str(k): str(v) for k, v in dict(self.notes).items()})
 
     @property
     def codes(self) -> pd.Index:

@@ -14,6 +14,7 @@ has ``kind`` (``"border"`` or the link kind, e.g. ``"ferry"``), ``length``
 from __future__ import annotations
 
 import warnings
+import weakref
 from typing import Literal
 
 import geopandas as gpd
@@ -28,6 +29,7 @@ from .coverage import Landscape, validate_links
 __all__ = [
     "build_graph",
     "graph_from_landscape",
+    "graph_from_adjacency",
     "components",
     "describe_components",
     "check_connected",
@@ -120,13 +122,83 @@ def build_graph(
             if contiguity == "rook" and length <= threshold:
                 continue
             graph.add_edge(a, b, kind="border", length=float(length), name="")
+    _add_links(graph, links, codes)
+    return graph
+
+
+def graph_from_adjacency(
+    units: gpd.GeoDataFrame,
+    adjacency: pd.DataFrame,
+    *,
+    contiguity: Literal["queen", "rook"] = "queen",
+    links: pd.DataFrame | None = None,
+    min_border: float = 5.0,
+) -> nx.Graph:
+    """Build the unit graph from an explicit adjacency table instead of the geometry.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        The unit table (gives the nodes, in unit order, and their names).
+    adjacency : DataFrame
+        Columns ``from_code``, ``to_code``, ``length`` (see
+        :func:`rato_opt.landscape.coverage.validate_adjacency`).
+    contiguity : {"queen", "rook"}, default "queen"
+        ``"rook"`` keeps only pairs sharing more than ``min_border`` metres.
+    links : DataFrame, optional
+        Extra links, as in :func:`build_graph`.
+    min_border : float, default 5.0
+        Shortest shared border of a rook neighbour, in metres.
+
+    Returns
+    -------
+    networkx.Graph
+        Same attributes as :func:`build_graph`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from rato_opt.landscape.units import validate_units
+    >>> u = validate_units(gpd.GeoDataFrame({"code": list("ABC")},
+    ...     geometry=[box(0, 0, 1, 1), box(3, 0, 4, 1), box(6, 0, 7, 1)], crs="EPSG:28992"),
+    ...     code="code")
+    >>> adj = pd.DataFrame({"from_code": ["A", "B"], "to_code": ["B", "C"], "length": [80, 2]})
+    >>> sorted(graph_from_adjacency(u, adj).edges())
+    [('A', 'B'), ('B', 'C')]
+    >>> sorted(graph_from_adjacency(u, adj, contiguity="rook").edges())
+    [('A', 'B')]
+    """
+    if contiguity not in ("queen", "rook"):
+        raise GraphError(f"contiguity must be 'queen' or 'rook', got {contiguity!r}")
+    codes = units.index.astype(str).to_numpy()
+    graph = nx.Graph()
+    for code, name in zip(codes, units["name"] if "name" in units else codes, strict=True):
+        graph.add_node(code, name=str(name))
+    rows = adjacency
+    if contiguity == "rook":
+        rows = rows[rows["length"].to_numpy(dtype=float) > min_border]
+    graph.add_edges_from(
+        (a, b, {"kind": "border", "length": float(length), "name": ""})
+        for a, b, length in zip(rows["from_code"], rows["to_code"], rows["length"], strict=True)
+    )
+    _add_links(graph, links, codes)
+    return graph
+
+
+def _add_links(graph: nx.Graph, links: pd.DataFrame | None, codes: np.ndarray) -> None:
     for row in validate_links(links, pd.Index(codes)).itertuples(index=False):
         if graph.has_edge(row.from_code, row.to_code):
             graph.edges[row.from_code, row.to_code]["kind"] = row.kind
             graph.edges[row.from_code, row.to_code]["name"] = row.name
         else:
             graph.add_edge(row.from_code, row.to_code, kind=row.kind, length=0.0, name=row.name)
-    return graph
+
+
+#: Graphs already built, per landscape object (landscapes are frozen).
+_GRAPHS: weakref.WeakKeyDictionary[Landscape, dict[tuple, nx.Graph]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def graph_from_landscape(
@@ -137,7 +209,11 @@ def graph_from_landscape(
 ) -> nx.Graph:
     """Build the unit graph of a landscape, with its declared links.
 
-    See :func:`build_graph` for ``contiguity`` and ``tolerance``.
+    The graph comes from the landscape's explicit ``adjacency`` table when it has
+    one (:func:`graph_from_adjacency`), else from the geometry (:func:`build_graph`;
+    see there for ``contiguity`` and ``tolerance``). It is built once per landscape
+    object and argument pair; every call returns a fresh copy, which the caller may
+    change.
 
     Examples
     --------
@@ -151,9 +227,20 @@ def graph_from_landscape(
     >>> sorted(graph_from_landscape(Landscape(units, [], links=links), tolerance=0.01).edges())
     [('A', 'B'), ('B', 'C')]
     """
-    return build_graph(
-        landscape.units, contiguity=contiguity, links=landscape.links, tolerance=tolerance
-    )
+    key = (contiguity, float(tolerance))
+    built = _GRAPHS.setdefault(landscape, {})
+    if key not in built:
+        if landscape.adjacency is not None:
+            built[key] = graph_from_adjacency(
+                landscape.units, landscape.adjacency, contiguity=contiguity,
+                links=landscape.links, min_border=5 * tolerance,
+            )
+        else:
+            built[key] = build_graph(
+                landscape.units, contiguity=contiguity, links=landscape.links,
+                tolerance=tolerance,
+            )
+    return built[key].copy()
 
 
 def components(graph: nx.Graph) -> list[list[str]]:

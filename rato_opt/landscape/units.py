@@ -139,6 +139,7 @@ def validate_units(
     weights: Sequence[str] | None = None,
     crs: Any = RD_NEW,
     repair: bool = False,
+    keep: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """Check a unit table and return it in canonical form.
 
@@ -159,12 +160,15 @@ def validate_units(
     repair : bool, default False
         Repair invalid geometries with :func:`shapely.make_valid` (keeping the
         polygonal part) instead of raising. Never done silently.
+    keep : sequence of str, default ()
+        Other columns to keep as they are, after the weights, e.g. the parent unit
+        of finer units (``"gemeente"``, ``"gemeente_name"``).
 
     Returns
     -------
     GeoDataFrame
-        Indexed by ``"code"`` (str), with ``"name"``, the weight columns and a
-        ``"geometry"`` column in ``crs``, sorted by code.
+        Indexed by ``"code"`` (str), with ``"name"``, the weight columns, the ``keep``
+        columns and a ``"geometry"`` column in ``crs``, sorted by code.
 
     Raises
     ------
@@ -275,7 +279,14 @@ def validate_units(
     else:
         weights = list(weights)
     check_weights(gdf, weights)
-    gdf = gdf[["name", *weights, "geometry"]]
+    keep = [c for c in keep if c not in ("name", "geometry", *weights)]
+    absent = [c for c in keep if c not in gdf.columns]
+    if absent:
+        raise ColumnError(
+            f"keep names columns that are not in the units: {absent}; available columns are "
+            f"{listing(gdf.columns, 30)}"
+        )
+    gdf = gdf[["name", *weights, *keep, "geometry"]]
     return gdf.sort_index()
 
 

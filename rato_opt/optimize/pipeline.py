@@ -54,6 +54,7 @@ from .backends import Solver, highs_solver
 from .heuristic import warm_start_labels
 from .lns import exact_windows
 from .model import RegionModel
+from .multilevel import coarse_start
 from .problem import CompiledProblem, compile_problem
 from .runstate import RunState, labels_to_assignment
 from .runtime import InterruptGuard, quiet_highs
@@ -258,15 +259,20 @@ def _propose_large(light: CompiledProblem, *, budget: Budget, time_limit: float 
     with InterruptGuard() as guard:
         run = RunState(light, solver="highs", budget=budget, time_limit=time_limit,
                    progress=progress, guard=guard, started=started)
+        with run.stage("coarse_start"):
+            run.coarse = coarse_start(light, run)
         with run.stage("warm_start"):
-            if budget.starts is None:
+            if run.best["assignment"] is not None:
+                pass  # the coarse plan carried down is the start
+            elif budget.starts is None:
                 run.clocked.append("warm_start")
                 seconds = 120.0 if time_limit is None else max(1.0, min(120.0, 0.25 * time_limit))
                 lab = warm_start_labels(light, seed=budget.seed, time_budget=seconds)
             else:
                 lab = warm_start_labels(light, seed=budget.seed, time_budget=run.cap(),
                                         starts=budget.starts)
-            run.offer(labels_to_assignment(light, lab))
+            if run.best["assignment"] is None:
+                run.offer(labels_to_assignment(light, lab))
         stages.bound_stage(light, run)
         if run.best["assignment"] is not None and not guard.requested:
             left = run.remaining()

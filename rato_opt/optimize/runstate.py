@@ -20,7 +20,8 @@ from ..exceptions import SolverError
 from ..spec import Budget
 from .runtime import InterruptGuard, versions
 
-__all__ = ["RunState", "Stage", "CLAIM_TOLERANCE", "TRIVIAL_BOUND", "labels_to_assignment",
+__all__ = ["RunState", "Stage", "CLAIM_TOLERANCE", "TRIVIAL_BOUND", "FINISH_SECONDS_PER_UNIT",
+           "labels_to_assignment",
            "verify_assignment", "problem_objective", "metrics_objective", "close_enough"]
 
 #: Relative tolerance when a solver's objective is compared with our evaluation.
@@ -64,6 +65,11 @@ def close_enough(a: float, b: float) -> bool:
     return abs(a - b) <= CLAIM_TOLERANCE * max(1.0, abs(a), abs(b))
 
 
+#: Seconds per unit kept free at the end of a timed run to build and check the Plan
+#: (region table, dissolved regions, verification): measured 3.6 s for the 3,393 wijken.
+FINISH_SECONDS_PER_UNIT = 0.0012
+
+
 class RunState:
     """The state of one solve: best verified plan, trusted bound, limits hit, trace.
 
@@ -81,7 +87,10 @@ class RunState:
         self.progress = progress
         self.guard = guard
         self.t0 = time.perf_counter() if started is None else started
-        self.deadline = None if time_limit is None else self.t0 + float(time_limit)
+        # the stages stop early enough for the Plan to be built within the time limit
+        reserve = FINISH_SECONDS_PER_UNIT * getattr(problem, "n", 0)
+        self.deadline = (None if time_limit is None
+                         else self.t0 + max(float(time_limit) - reserve, 0.5 * float(time_limit)))
         self.best: dict[str, Any] = {"assignment": None, "objective": math.inf}
         self.bound = 0.0  # every term is a non-negative fraction: 0 is always valid
         self.bound_source = TRIVIAL_BOUND
@@ -94,6 +103,7 @@ class RunState:
         self.constant = constant  # the model's objective constant (solver values lack it)
         self.last_search_report = 0.0  # when search_progress last reported
         self.current_stage = "start"
+        self.coarse: dict[str, Any] | None = None  # what the coarse start did, if it ran
 
     # -- time
     def elapsed(self) -> float:
@@ -192,6 +202,7 @@ class RunState:
             "bound_source": self.bound_source,
             "claims_rejected": list(self.claims_rejected),
             "failures": list(self.failures),
+            **({"coarse_start": dict(self.coarse)} if self.coarse else {}),
             "versions": versions(),
         }
 

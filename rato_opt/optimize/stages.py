@@ -1,7 +1,7 @@
 """The stages of a solve, each reading the compiled problem and reporting to the run.
 
-:func:`warm_start` (spec start, reference partition, multi-start heuristic, p-median
-under tight bounds) -> :func:`bound_stage` (per-collaboration knapsack bound) ->
+:func:`warm_start` (spec start, reference partition, multi-start heuristic, the coarse
+map's plan carried down (:mod:`~rato_opt.optimize.multilevel`), p-median under tight bounds) -> :func:`bound_stage` (per-collaboration knapsack bound) ->
 :func:`recombine_stage` (recombination rounds, then the pool program over the regions
 they visited) -> :func:`anneal_stage` (annealing in rounds) -> :func:`exact_stage` (the integer
 program through a back-end) -> :func:`judge` (the solver's word checked) ->
@@ -19,6 +19,7 @@ from typing import Any
 from . import backends
 from .heuristic import from_partition, improve, repair, warm_start_labels
 from .model import RegionModel
+from .multilevel import coarse_start
 from .problem import CompiledProblem
 from .runstate import (
     CLAIM_TOLERANCE,
@@ -84,14 +85,18 @@ def bound_stage(problem: CompiledProblem, run: RunState) -> None:
 
     The entry records every bound (``bounds``) and the largest (``value``, ``method``).
     """
-    from .lower_bound import lower_bounds
+    from .lower_bound import MAX_PATH_SOURCES, METHODS, lower_bounds, path_sources
 
     sources = {"knapsack": "per-collaboration knapsack (rato_opt.optimize.bounds)",
                "connected": "per-collaboration connected knapsack (rato_opt.optimize.bounds)",
                "hitting": ("per-collaboration connected knapsack + hitting set "
                            "(rato_opt.optimize.count_bound)")}
     with run.stage("bound") as entry:
-        found = lower_bounds(problem)
+        found = lower_bounds(problem, max_sources=MAX_PATH_SOURCES)
+        if set(found) != set(METHODS):
+            entry["skipped"] = (f"{', '.join(m for m in METHODS if m not in found)}: "
+                                f"{path_sources(problem):,} shortest-path trees > "
+                                f"{MAX_PATH_SOURCES:,}")
         method = max(found, key=lambda m: (found[m], -list(found).index(m)))
         entry["bounds"] = found
         entry["value"], entry["method"] = found[method], method
@@ -260,6 +265,8 @@ def warm_start(problem: CompiledProblem, run: RunState, *, threads) -> None:
     for lab in cand:
         if problem.k_min <= lab.max() + 1 <= problem.k_max:
             run.offer(labels_to_assignment(problem, lab))
+    if run.best["assignment"] is None and problem.spec.bounds:
+        run.coarse = coarse_start(problem, run)
     if run.best["assignment"] is None and problem.spec.bounds and not problem.spec.allow_islands:
         pmedian_start(problem, run, threads=threads)
 

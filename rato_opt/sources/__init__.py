@@ -21,6 +21,7 @@ from .duo_layers import (
     board_footprint_layer,
     region_code_layer,
 )
+from .duo_vo import VoSchools, load_duo_vo, read_duo_vo_pupils, read_duo_vo_schools
 from .links import read_water_links
 from .nl2024 import (
     FILES,
@@ -28,7 +29,9 @@ from .nl2024 import (
     NL_2024_CREDIT,
     NL_2024_NAME,
     load_nl_2024,
+    load_nl_vo,
 )
+from .nl2024_fine import BIG_FOUR, load_nl_2024_mixed, load_nl_2024_wijken
 from .pdok import (
     CACHE_ENV_VAR,
     COLLECTION,
@@ -59,6 +62,12 @@ from .synthetic import (
     synthetic_overlays,
 )
 from .tables import gemeente_code
+from .wijken import (
+    AdjacencyCheck,
+    WijkMap,
+    check_against_gemeenten,
+    read_cbs_wijken,
+)
 
 __all__ = [
     "ENV_VAR",
@@ -102,4 +111,16 @@ __all__ = [
     "synthetic_overlays",
     "load_default",
     "LAYER_KINDS",
+    "read_cbs_wijken",
+    "check_against_gemeenten",
+    "WijkMap",
+    "AdjacencyCheck",
+    "VoSchools",
+    "load_duo_vo",
+    "read_duo_vo_schools",
+    "read_duo_vo_pupils",
+    "load_nl_vo",
+    "load_nl_2024_wijken",
+    "load_nl_2024_mixed",
+    "BIG_FOUR",
 ]

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exceptions import RatoOptError, ScenarioError
+from ..spec import RegionSpec
 from .scenario_fields import fail
 from .scenario_sections import DataSource
 
@@ -57,7 +58,8 @@ def resolve_path(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] 
 
 
 def load_landscape(source: DataSource, base_dir: str | os.PathLike[str] | None = None, *,
-                   layers: tuple[str, ...] | None = None) -> Landscape:
+                   layers: tuple[str, ...] | None = None,
+                   split_for: tuple | None = None) -> Landscape:
     """Load the landscape of a data source (cached per process, except for files).
 
     Parameters
@@ -67,21 +69,24 @@ def load_landscape(source: DataSource, base_dir: str | os.PathLike[str] | None =
     base_dir : path-like, optional
         Directory that relative paths of ``source`` are taken from.
     layers : tuple of str, optional
-        For ``source = "nl2024"``: the layers to build (default: those of
+        For ``source = "nl2024*"``: the layers to build (default: those of
         :func:`rato_opt.sources.nl2024.load_nl_2024`).
+    split_for : (k, bounds), optional
+        For ``source = "nl2024_mixed"`` with ``refine_must_split``: the number of regions
+        and the bounds that decide which gemeenten must be split.
     """
     base = None if base_dir is None else os.fspath(base_dir)
     if source.source == "files":  # files may change between calls
-        return _load(source, base, layers)
-    return _load_cached(source, base, layers)
+        return _load(source, base, layers, split_for)
+    return _load_cached(source, base, layers, split_for)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(source: DataSource, base_dir: str | None, layers) -> Landscape:
-    return _load(source, base_dir, layers)
+def _load_cached(source: DataSource, base_dir: str | None, layers, split_for) -> Landscape:
+    return _load(source, base_dir, layers, split_for)
 
 
-def _load(source: DataSource, base_dir: str | None, layers) -> Landscape:
+def _load(source: DataSource, base_dir: str | None, layers, split_for=None) -> Landscape:
     if source.source == "default":
         from ..sources.synthetic import make_country
 
@@ -92,6 +97,18 @@ def _load(source: DataSource, base_dir: str | None, layers) -> Landscape:
         path = None if source.dir is None else resolve_path(source.dir, base_dir)
         kw = {} if layers is None else {"layers": layers}
         return load_nl_2024(path, **kw)
+    if source.source in ("nl2024_wijken", "nl2024_mixed"):
+        from ..sources import nl2024_fine
+
+        path = None if source.dir is None else resolve_path(source.dir, base_dir)
+        kw = {} if layers is None else {"layers": layers}
+        if source.source == "nl2024_wijken":
+            return nl2024_fine.load_nl_2024_wijken(path, keep_gemeenten=True, **kw)
+        spec = None
+        if source.refine_must_split and split_for is not None:
+            spec = RegionSpec(k=split_for[0], bounds=split_for[1])
+        refine = nl2024_fine.BIG_FOUR if source.refine is None else source.refine
+        return nl2024_fine.load_nl_2024_mixed(path, refine=refine, spec=spec, **kw)
     return _load_files(source, base_dir)
 
 
@@ -168,18 +185,25 @@ def scenario_landscape(scenario: Scenario) -> Landscape:
         A layer, column or unit code the scenario names is not in the data.
     """
     nl_layers = None
-    if scenario.data.source == "nl2024":
+    source = scenario.data.source
+    if source.startswith("nl2024"):
         from ..sources.nl2024 import LAYERS
 
+        fine = source != "nl2024"
+        known = sorted(LAYERS) + (["gemeenten"] if fine else [])
         use = scenario.layers.use
         if use is None:
             nl_layers = ("amr", "boards", "rmc")
         else:
             for i, name in enumerate(use):
-                if name not in LAYERS:
-                    raise fail(f"layers.use[{i}]", name, f"one of {sorted(LAYERS)}")
-            nl_layers = tuple(use)
-    land = load_landscape(scenario.data, scenario.base_dir, layers=nl_layers)
+                if name not in known:
+                    raise fail(f"layers.use[{i}]", name, f"one of {known}")
+            nl_layers = tuple(n for n in use if n != "gemeenten")
+    split_for = None
+    if source == "nl2024_mixed" and scenario.k is not None:
+        split_for = (scenario.k, tuple(scenario.bounds))
+    land = load_landscape(scenario.data, scenario.base_dir, layers=nl_layers,
+                          split_for=split_for)
     if scenario.adjacency.links is not None:
         import pandas as pd
 

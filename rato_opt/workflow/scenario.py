@@ -31,10 +31,14 @@ Relative paths are relative to the directory of the TOML file.
     # start_layer = "amr"             # ... or a partition layer of the data as that plan
 
     [data]
-    source = "default"                # "default" | "nl2024" | "files"
+    source = "default"                # "default" | "nl2024" | "nl2024_wijken" | "nl2024_mixed"
+                                      # | "files"
     seed = 2026                       # default: seed of the synthetic country
     n_units = 340                     # default: number of units of the synthetic country
-    # dir = "/path/to/nl"             # nl2024: data directory (default $RATO_OPT_DATA)
+    # dir = "/path/to/nl"             # nl2024*: data directory (default $RATO_OPT_DATA)
+    # refine = ["GM0363", "GM0599"]   # nl2024_mixed: gemeenten split into wijken (default the
+    #                                 #   four big cities); with refine_must_split = true (the
+    #                                 #   default) also every gemeente above an upper bound
     # units = "units.gpkg"            # files: unit polygons ...
     # code = "code"                   #   ... their code column
     # name = "naam"                   #   ... and name column

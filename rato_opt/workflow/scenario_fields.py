@@ -268,6 +268,9 @@ def parse_data(raw: Mapping[str, Any], p: str) -> DataSource:
                                            "CRS of the unit file)")
     weights = _array(raw, "weights", f"{p}.weights")
     layer_tables = _array(raw, "layer_tables", f"{p}.layer_tables")
+    for key in ("refine", "refine_must_split"):
+        if raw.get(key) is not None and source != "nl2024_mixed":
+            raise fail(f"{p}.{key}", raw[key], "nothing unless data.source = 'nl2024_mixed'")
     return DataSource(
         source=source,
         seed=check_int(raw.get("seed", 2026), f"{p}.seed", minimum=0),
@@ -286,6 +289,9 @@ def parse_data(raw: Mapping[str, Any], p: str) -> DataSource:
             _section(t, f"{p}.layer_tables[{i}]", _fields(LayerTable), parse_layer_table)
             for i, t in enumerate(layer_tables)
         ),
+        refine=check_str_list(raw.get("refine"), f"{p}.refine", nullable=True),
+        refine_must_split=check_bool(raw.get("refine_must_split", True),
+                                     f"{p}.refine_must_split"),
     )
 
 

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Allowed values of ``data.source``.
-SOURCES = ("default", "nl2024", "files")
+SOURCES = ("default", "nl2024", "nl2024_wijken", "nl2024_mixed", "files")
 #: Allowed values of ``solver.solver``.
 SOLVERS = ("highs", "cbc")
 #: Allowed values of ``solver.mode``: work budgets (reproducible) or the clock.
@@ -101,6 +101,8 @@ class DataSource:
     crs: str | None = None
     weights: tuple[WeightTable, ...] = ()
     layer_tables: tuple[LayerTable, ...] = ()
+    refine: tuple[str, ...] | None = None
+    refine_must_split: bool = True
 
 
 @dataclass(frozen=True)
