@@ -169,6 +169,23 @@ class KeepWholeScore:
             else:  # rato_opt before split_weight existed
                 mw = w.reindex(m["unit"]).to_numpy(dtype=float)
             self._layers.append((weight, unit, coll.astype(np.int64), mw, int(coll.max()) + 1))
+        # the count term: collaborations with more than split_threshold of their weight
+        # outside their main region, per layer, over those with weight (rato_opt.assess.metrics)
+        self._count_layers: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, int]] = []
+        self._threshold = float(getattr(obj, "split_threshold", 0.0) or 0.0)
+        if getattr(obj, "split_count", 0.0) > 0:
+            from rato_opt.assess.metrics import count_layer_weights
+
+            for name, lw in count_layer_weights(landscape, obj).items():
+                if lw <= 0:
+                    continue
+                layer = landscape.layers[name]
+                m = sp.membership(layer)
+                unit = m["unit"].map(pos).to_numpy(dtype=np.int64)
+                coll, _ = pd.factorize(m["collaboration"])
+                mw = np.asarray(sp.member_weights(layer, w, split_weight=how), dtype=float)
+                self._count_layers.append((obj.split_count * lw, unit, coll.astype(np.int64),
+                                           mw, int(coll.max()) + 1))
         self._compact = obj.compactness
         if obj.compactness > 0:
             edges = list(graph.edges(data="length", default=0.0))
@@ -177,7 +194,7 @@ class KeepWholeScore:
             self._el = np.nan_to_num(np.array([x for *_, x in edges], dtype=float), nan=0.0)
         # terms computed here; any other weighted term: objective_terms (exact, slower)
         weighted = {t for t in TERMS if getattr(obj, t, 0.0) > 0}
-        self._fallback = not weighted <= {"split", "compactness", "alignment"}
+        self._fallback = not weighted <= {"split", "split_count", "compactness", "alignment"}
         count_layers = getattr(obj, "split_count_layers", None) or {}
         self.cap = float(sum(getattr(obj, t, 0.0) for t in TERMS)) * max(
             1.0, float(sum(layer_weights.values())), float(sum(count_layers.values())))
@@ -211,6 +228,15 @@ class KeepWholeScore:
             denom = float(w.sum())
             if denom > 0:
                 total += weight * (denom - float(per.max(axis=1).sum())) / denom
+        for weight, unit, coll, w, n_coll in self._count_layers:
+            key = coll * n_reg + region[unit]
+            per = np.bincount(key, weights=w, minlength=n_coll * n_reg).reshape(n_coll, n_reg)
+            whole = per.sum(axis=1)
+            outside = whole - per.max(axis=1)
+            live = whole > 0
+            if live.any():
+                split = live & (outside > self._threshold * whole)
+                total += weight * float(split.sum()) / float(live.sum())
         if self._compact > 0:
             all_len = float(self._el.sum())
             if all_len > 0:

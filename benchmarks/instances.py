@@ -31,6 +31,7 @@ __all__ = [
     "FULL",
     "KEEP_WHOLE",
     "KEEP_WHOLE_FINE",
+    "KEEP_WHOLE_COUNT",
     "KEEP_WHOLE_TIMES",
     "keep_whole_objective",
     "keep_whole_instances",
@@ -326,7 +327,11 @@ KEEP_WHOLE: dict[str, tuple[int, float | None, float | None]] = {
     "nl2024_boards_k35_amr": (35, None, None),
     "nl2024_boards_k35_tight": (35, 0.6, 1.85),
     "nl2024_boards_k50": (50, 0.6, 2.6),
+    "nl2024_boards_count_k35_amr": (35, None, None),
 }
+#: Shapes whose objective adds the count term (weight 1 on the share of boards split, as
+#: planners count them) to the share of pupils outside: ``split_count=1``.
+KEEP_WHOLE_COUNT = ("nl2024_boards_count_k35_amr",)
 #: Keep-whole instances on finer units (issue 12): name -> (k, lower, upper, map, gemeenten
 #: weight). ``map``: ``"wijken"`` (the 3,393 land wijken of 2024,
 #: :func:`rato_opt.sources.nl2024_fine.load_nl_2024_wijken`) or ``"mixed4"`` (gemeenten
@@ -355,8 +360,10 @@ def amr_range(land, k: int = 35) -> tuple[float, float]:
     return (math.floor(sizes.min() / mean * 1e4) / 1e4, math.ceil(sizes.max() / mean * 1e4) / 1e4)
 
 
-def keep_whole_objective(gemeenten: float = 0.0):
+def keep_whole_objective(gemeenten: float = 0.0, count: float = 0.0):
     """School-board split only (plus the soft ``gemeenten`` layer), weighed by ``pupils_po``.
+
+    ``count`` adds the count term on the boards (``Objective.split_count``).
 
     Examples
     --------
@@ -370,7 +377,8 @@ def keep_whole_objective(gemeenten: float = 0.0):
 
     layers = {"boards": 1.0, **({"gemeenten": float(gemeenten)} if gemeenten else {})}
     return Objective(split=1, split_layers=layers, split_by="pupils_po", compactness=0,
-                     alignment=0)
+                     alignment=0, split_count=float(count),
+                     split_count_layers={"boards": 1.0} if count else None)
 
 
 @lru_cache(maxsize=2)
@@ -431,11 +439,13 @@ def keep_whole_instances(
             landscape=land,
             spec=RegionSpec(k=k, bounds=(Bound("population", lower=lower, upper=upper,
                                                relative=True),),
-                            objective=keep_whole_objective(gemeenten)),
+                            objective=keep_whole_objective(
+                                gemeenten, count=1.0 if shape in KEEP_WHOLE_COUNT else 0.0)),
             time_limit=t,
             description=(f"{what}, layers amr+boards{'+gemeenten' if gemeenten else ''}, "
                          f"water links; k={k}, population {lower}-{upper} x mean; school-board "
-                         f"split only{f' + gemeenten x{gemeenten:g}' if gemeenten else ''}"),
+                         f"split only{f' + gemeenten x{gemeenten:g}' if gemeenten else ''}"
+                         f"{' + count of boards split' if shape in KEEP_WHOLE_COUNT else ''}"),
             methods=("rato_opt", "gerrychain"),
         ))
     return out

@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_default": "rato_opt.sources.synthetic",
     "load_nl_2024": "rato_opt.sources.nl2024",
+    **dict.fromkeys(["load_nl_2024_wijken", "load_nl_2024_mixed"], "rato_opt.sources.nl2024_fine"),
     **dict.fromkeys(["Bound", "Objective", "Locks", "RegionSpec", "Budget"], "rato_opt.spec"),
     "compile_problem": "rato_opt.optimize.problem",
     "build_model": "rato_opt.optimize.model",

@@ -318,3 +318,29 @@ def test_keep_whole_report_takes_medians_and_judges_the_target():
     # and the main report carries the section when a run has keep-whole records
     result = {"records": [], "instances": [], "keep_whole": recs, "machine": {}}
     assert HEADING in render(result)
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.2])
+def test_gerrychain_score_counts_split_boards_like_rato_opt(threshold):
+    import dataclasses
+
+    import numpy as np
+
+    from benchmarks.gerrychain_baseline import KeepWholeScore
+    from benchmarks.instances import keep_whole_objective
+    from rato_opt.assess.metrics import objective_terms
+    from rato_opt.landscape.graph import graph_from_landscape
+
+    land = _boards_grid()
+    graph = graph_from_landscape(land)
+    objective = dataclasses.replace(keep_whole_objective(), split_count=2.0,
+                                    split_threshold=threshold)
+    spec = RegionSpec(k=3, objective=objective)
+    scorer = KeepWholeScore(land, spec, graph, ["x", "y", "z"])
+    assert not scorer._fallback  # the fast path, not objective_terms
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        region = rng.integers(0, 3, size=len(land.units))
+        exact = objective_terms(land, scorer.assignment(region), spec, graph)
+        assert exact["split_count"] > 0 or exact["split"] == 0
+        assert scorer.objective(region) == pytest.approx(sum(exact.values()), abs=1e-12)

@@ -157,7 +157,7 @@ def test_read_run_errors(tmp_path):
 
 
 def test_atomic_failure_leaves_nothing(tmp_path, land, plan, monkeypatch):
-    def broken(tmp, name, units, regions, plan):
+    def broken(tmp, name, units, regions, plan, extras):
         (tmp / f"{name}.xlsx").write_text("half written")
         raise OSError("disk full")
 
@@ -224,3 +224,82 @@ def test_read_plan_variants(tmp_path):
         read_plan(tmp_path / "missing.csv")
     (tmp_path / "d.json").write_text(json.dumps({"assignment": {"A": 1, "B": 1}}))
     assert read_plan(tmp_path / "d.json").to_dict() == {"A": "1", "B": "1"}
+
+
+# ------------------------------------------------------------------ funds and notes
+def test_funds_columns_add_up_exactly_and_are_recorded(tmp_path, land, plan):
+    from rato_opt.assess.funds import FundsFormula, allocate
+
+    formula = FundsFormula(base_per_region=1000.01, per_weight={"population": 3.33},
+                           total=100_000)
+    files = export_plan(plan, land, tmp_path / "out", funds=formula)
+    alloc = allocate(plan, land, formula)
+    regions = pd.read_csv(files["regions_csv"]).set_index("region")
+    assert [c for c in regions.columns if c.startswith("funds_")] == [
+        "funds_base", "funds_by_population", "funds_total"]
+    cents = (regions["funds_total"] * 100).round().astype(int)
+    assert cents.sum() == alloc.total_steps == 10_000_000  # exactly the budget
+    parts = (regions[["funds_base", "funds_by_population"]] * 100).round().astype(int)
+    assert (parts.sum(axis=1) == cents).all()
+    assert regions.loc["top", "funds_total"] == alloc.table.at["top", "total"]
+    gpkg = gpd.read_file(files["gpkg"], layer="regions").set_index("region")
+    assert (gpkg["funds_total"] * 100).round().astype(int).sum() == 10_000_000
+    funds = pd.read_csv(files["funds_csv"])
+    assert list(funds.columns) == ["region", "name", "base", "by_population", "total"]
+    assert sheet_names(files["xlsx"]) >= {"funds", "funds_units"}
+    summary = json.loads(files["summary_json"].read_text())
+    assert summary["funds"]["formula"]["per_weight"] == {"population": 3.33}
+    assert summary["funds"]["total"] == 100_000
+    facts = pd.read_excel(files["xlsx"], sheet_name="summary", dtype=str).set_index("key")
+    assert facts.loc["funds.total", "value"] == "100000.0"
+    assert read_plan(files["units_csv"]).to_dict() == plan.sort_index().to_dict()
+
+
+def test_funds_go_into_the_run_record(tmp_path, solved):
+    from rato_opt.assess.funds import FundsFormula
+
+    land, plan = solved
+    files = export_plan(plan, land, tmp_path / "out", formats=("xlsx",),
+                        funds=FundsFormula(per_weight={"population": 1}))
+    run = json.loads(files["run_json"].read_text())
+    assert run["funds"]["formula"]["per_weight"] == {"population": 1}
+    assert export.read_run(files["xlsx"])["funds"] == run["funds"]
+    summary = json.loads(files["summary_json"].read_text())
+    assert summary["plan"]["status"] == plan.status and summary["notes"] == {}
+
+
+def test_notes_are_exported(tmp_path, land, plan):
+    import dataclasses
+
+    noted = dataclasses.replace(land, notes={"population": "estimated: from CBS age bands"})
+    files = export_plan(plan, noted, tmp_path / "out", formats=("csv", "xlsx"))
+    notes = pd.read_csv(files["notes_csv"])
+    assert notes.to_dict("list") == {"key": ["population"],
+                                     "note": ["estimated: from CBS age bands"]}
+    sheet = pd.read_excel(files["xlsx"], sheet_name="notes")
+    assert sheet["note"].tolist() == ["estimated: from CBS age bands"]
+    facts = pd.read_excel(files["xlsx"], sheet_name="summary", dtype=str).set_index("key")
+    assert facts.loc["notes.population", "value"].startswith("estimated")
+    summary = json.loads(files["summary_json"].read_text())
+    assert summary["notes"] == {"population": "estimated: from CBS age bands"}
+    assert "funds" not in summary and "funds_csv" not in files
+
+
+def test_export_allocation_change(tmp_path, land, plan):
+    from rato_opt.assess.funds import FundsFormula, allocate, compare_allocations
+
+    f = FundsFormula(per_weight={"population": 1}, total=1000)
+    other = pd.Series({c: ("top" if c[1] == "0" else "bottom") for c in land.units.index})
+    change = compare_allocations(allocate(plan, land, f), allocate(other, land, f))
+    files = export.export_allocation_change(change, tmp_path / "cmp", name="ab")
+    units = pd.read_csv(files["units_csv"])
+    regions = pd.read_csv(files["regions_csv"])
+    assert sorted(units["code"]) == sorted(c for c in land.units.index if c[1] == "1")
+    assert round(regions["change"].sum(), 2) == 0.0
+    assert {"total_a", "total_b", "gained", "lost"} <= set(regions.columns)
+    with pytest.raises(InputError, match="AllocationChange"):
+        export.export_allocation_change("x", tmp_path / "cmp")
+
+
+def sheet_names(path) -> set[str]:
+    return set(pd.ExcelFile(path).sheet_names)

@@ -244,7 +244,7 @@ def test_plot_regions_draws_regions_labels_overlay_white_spots(landscape, grid, 
     unit_lw = _collection(ax, "units").get_linewidths()[0]
     assert region_lw > unit_lw
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[0] == "regiogrens (2 regio's)"
+    assert legend[:2] == ["eenheden (12), gekleurd per regio", "regiogrens (2 regio's)"]  # every drawn element
     assert "witte vlek (2)" in legend and "grens sop" in legend
     assert _rc_snapshot() == before
 
@@ -547,3 +547,71 @@ def test_arbeidsmarktregios_map_on_real_gemeenten(real_data):
     ]
     assert overlapping == []
     assert credit in _texts(ax)
+
+
+# ------------------------------------------------------------------ policy-ready maps
+def _scale_bars(ax):
+    return [a for a in ax.artists if a.get_gid() == "scale_bar"]
+
+
+def test_every_map_has_a_scale_bar_in_km(landscape, grid, grid_graph):
+    from rato_opt.maps.draw import nice_length, scale_label
+
+    assert [nice_length(x) for x in (300_000, 42_000, 9_000)] == [50_000, 5_000, 1_000]
+    assert scale_label(2_500) == "2,5 km" and scale_label(500) == "500 m"
+    plan = _plan(grid)
+    axes = [
+        plot_regions(grid, plan, ax=Figure().subplots(), graph=grid_graph),
+        plot_regions(grid, plan, ax=Figure().subplots(), graph=grid_graph, legend=False),
+        plot_difference(grid, plan, pd.Series("R0", index=grid.index), ax=Figure().subplots()),
+        plot_layer(landscape, "sop", ax=Figure().subplots()),
+        plot_multiplicity(landscape, ax=Figure().subplots()),
+        plot_white_spots(landscape, ax=Figure().subplots()),
+    ]
+    for ax in axes:
+        bars = _scale_bars(ax)
+        assert len(bars) == 1
+        width = ax.get_xlim()[1] - ax.get_xlim()[0]  # map units: metres
+        assert bars[0].length <= 0.2 * width and bars[0].txt_label.get_text()
+    assert not _scale_bars(plot_regions(grid, plan, ax=Figure().subplots(), graph=grid_graph,
+                                        scale_bar=False))
+
+
+def test_scale_bar_avoids_the_legend(grid, grid_graph, ax):
+    plot_regions(grid, _plan(grid), ax=ax, graph=grid_graph, legend_loc="lower right")
+    bar = _scale_bars(ax)[0]
+    assert not bar.get_window_extent().overlaps(ax.get_legend().get_window_extent())
+
+
+def test_plot_regions_of_a_plan_states_status_and_gap(grid, grid_graph):
+    import dataclasses
+
+    from rato_opt.assess.plan import score_plan
+    from rato_opt.maps.style import plan_status
+
+    land = Landscape(grid, {}, credit=CREDIT)
+    plan = dataclasses.replace(score_plan(land, _plan(grid)), status="feasible", gap=0.123)
+    ax = plot_regions(land, plan, ax=Figure().subplots(), graph=grid_graph)
+    title = ax.get_title(loc="left")
+    assert title == "2 regio's\nStatus: haalbaar, gat 12,3 % tot de ondergrens"
+    assert CREDIT in _texts(ax)  # the landscape's credit by default
+    labels = sorted(t.get_text() for t in ax.texts if t.get_gid() == "label")
+    assert labels == sorted(plan.regions["name"])  # the plan's region names
+    ax = plot_regions(land, plan, ax=Figure().subplots(), graph=grid_graph, lang="en",
+                      credit="")
+    assert ax.get_title(loc="left") == "2 regions\nStatus: feasible, gap 12.3% to the lower bound"
+    assert CREDIT not in _texts(ax)
+    assert plan_status("optimal", 0.0, "nl") == "Status: optimaal (bewezen)"
+    assert plan_status("feasible", None, "nl") == "Status: haalbaar, gat onbekend (geen ondergrens)"
+    assert plan_status("infeasible", None, "en") == "Status: infeasible"
+
+
+def test_legends_name_every_drawn_element(grid, grid_graph):
+    plan = _plan(grid)
+    b = pd.Series("R0", index=grid.index)
+    ax = plot_difference(grid, plan, b, ax=Figure().subplots())
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:2] == ["van regio gewisseld (6)", "niet gewisseld (6)"]
+    gm = grid.rename(index=lambda c: "GM" + c)
+    ax = plot_regions(gm, plan.rename(index=lambda c: "GM" + c), ax=Figure().subplots())
+    assert ax.get_legend().get_texts()[0].get_text() == "gemeenten (12), gekleurd per regio"

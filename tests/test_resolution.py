@@ -201,3 +201,20 @@ def test_map_of_finer_units_draws_gemeente_borders_and_says_what_is_estimated():
     # the gemeente map itself: no extra outline
     ax = plot_regions(coarse, pd.Series({c: "R1" for c in coarse.codes}), ax=Figure().subplots())
     assert "parent_outline" not in {c.get_gid() for c in ax.collections}
+
+
+def test_plan_on_mixed_map_exports_and_reads_back(tmp_path):
+    from rato_opt.assess.plan import score_plan
+    from rato_opt.workflow.export import export_plan, read_plan
+
+    coarse = gemeente_grid()
+    fine = refine_landscape(coarse, wijk_grid(), by="kids")
+    mixed = mixed_resolution(coarse, fine, refine=["G0"])
+    assignment = pd.Series({c: ("R1" if g in ("G0", "G3") else "R2")
+                            for c, g in mixed.units["gemeente"].items()})
+    plan = score_plan(mixed, assignment, RegionSpec(k=2))
+    assert plan.verification.ok
+    export_plan(plan, mixed, tmp_path, formats=("gpkg", "csv"))
+    for path in (next(tmp_path.glob("*.gpkg")), next(tmp_path.glob("*_units.csv"))):
+        back = read_plan(path)
+        assert back.reindex(plan.assignment.index).tolist() == plan.assignment.tolist()

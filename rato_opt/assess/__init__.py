@@ -29,6 +29,7 @@ from .metrics import (
 )
 from .naming import region_names
 from .plan import STATUSES, Plan, score_plan
+from .proposals import ProposalReport, Proposals, check_proposals
 from .regions import REGION_COLUMNS, canonical_regions, region_table
 from .split import (
     alliance_cost,
@@ -80,4 +81,7 @@ __all__ = [
     "allocate",
     "compare_allocations",
     "region_names",
+    "Proposals",
+    "ProposalReport",
+    "check_proposals",
 ]

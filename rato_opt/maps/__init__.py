@@ -13,6 +13,7 @@ from .colouring import (
 from .draw import (
     add_credit,
 )
+from .factsheet import region_factsheet, write_factsheets
 from .interactive import (
     explore_regions,
 )
@@ -33,6 +34,7 @@ from .plan_maps import (
 from .save import (
     save_figure,
 )
+from .tradeoff_plot import plot_alternatives, plot_tradeoff
 
 __all__ = [
     "PALETTE",
@@ -52,4 +54,8 @@ __all__ = [
     "small_multiples",
     "save_figure",
     "changed_units",
+    "region_factsheet",
+    "write_factsheets",
+    "plot_alternatives",
+    "plot_tradeoff",
 ]

@@ -48,8 +48,14 @@ def get_ax(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     return new
 
 
-def frame_map(ax: Axes, bounds: Sequence[float], margin: float = 0.02) -> None:
-    """Equal-aspect map extent around ``bounds``, no axis decoration.
+def frame_map(
+    ax: Axes, bounds: Sequence[float], margin: float = 0.02, *, scale_bar: bool = True
+) -> None:
+    """Equal-aspect map extent around ``bounds``, no axis decoration, a scale bar.
+
+    The map units are metres (EPSG:28992). The scale bar (:func:`add_scale_bar`) starts
+    in the lower right corner; :func:`add_legend` moves it to the free corner that
+    covers least of the map.
 
     Examples
     --------
@@ -65,6 +71,115 @@ def frame_map(ax: Axes, bounds: Sequence[float], margin: float = 0.02) -> None:
     ax.set_ylim(y0 - margin * dy, y1 + margin * dy)
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
+    if scale_bar:
+        add_scale_bar(ax)
+
+
+# ----------------------------------------------------------------------------- scale bar
+def nice_length(span: float, share: float = 0.2) -> float:
+    """The longest 1-2-5 length (map units) not above ``share`` of ``span``.
+
+    Examples
+    --------
+    >>> nice_length(300_000), nice_length(42_000), nice_length(800)
+    (50000.0, 5000.0, 100.0)
+    """
+    target = max(float(span) * share, 1e-9)
+    power = 10.0 ** np.floor(np.log10(target))
+    return float(max(m * power for m in (1.0, 2.0, 5.0) if m * power <= target * (1 + 1e-9)))
+
+
+def scale_label(length: float) -> str:
+    """``"50 km"`` or, below a kilometre, ``"500 m"`` (lengths in metres).
+
+    Examples
+    --------
+    >>> scale_label(50_000.0), scale_label(2_500.0), scale_label(200.0)
+    ('50 km', '2,5 km', '200 m')
+    """
+    if length >= 1000:
+        km = length / 1000
+        return f"{km:g} km".replace(".", ",")
+    return f"{length:g} m"
+
+
+_CORNERS = {"upper right": 1, "upper left": 2, "lower left": 3, "lower right": 4}
+
+
+def add_scale_bar(ax: Axes, *, loc: str = "lower right", fontsize: float = LEGEND_SIZE) -> Any:
+    """Draw a scale bar (gid ``"scale_bar"``) about a fifth of the map's width long.
+
+    Lengths are in the map's CRS units, metres for EPSG:28992; the label says
+    ``"… km"``. Call after the extent is set (:func:`frame_map` does it). A previous scale
+    bar on ``ax`` is replaced.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> frame_map(ax, (0, 300_000, 280_000, 620_000), scale_bar=False)
+    >>> bar = add_scale_bar(ax)
+    >>> bar.get_gid(), bar.txt_label.get_text(), bar.length
+    ('scale_bar', '50 km', 50000.0)
+    """
+    from matplotlib.font_manager import FontProperties
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    for old in [a for a in ax.artists if a.get_gid() == "scale_bar"]:
+        old.remove()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    length = nice_length(abs(x1 - x0))
+    bar = AnchoredSizeBar(
+        ax.transData, length, scale_label(length), _CORNERS.get(loc, 4), pad=0.35,
+        borderpad=0.6, sep=2.5, frameon=True, size_vertical=0.006 * abs(y1 - y0),
+        color=TEXT, fontproperties=FontProperties(size=fontsize),
+    )
+    bar.patch.set(facecolor="white", edgecolor="none", alpha=0.85)
+    bar.length = length
+    bar.set_gid("scale_bar")
+    bar.set_zorder(11)
+    ax.add_artist(bar)
+    return bar
+
+
+def place_scale_bar(ax: Axes, footprint: Any, avoid: Any = None) -> str | None:
+    """Move the scale bar to the inside corner covering least of ``footprint`` (the unit
+    geometries) that does not overlap ``avoid`` (a display-space Bbox, e.g. the legend's).
+
+    Returns the corner chosen, or None when ``ax`` has no scale bar.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from shapely import box
+    >>> ax = Figure().subplots()
+    >>> frame_map(ax, (0, 0, 100_000, 100_000))
+    >>> place_scale_bar(ax, [box(0, 0, 100_000, 60_000)])
+    'upper left'
+    """
+    bars = [a for a in ax.artists if a.get_gid() == "scale_bar"]
+    if not bars:
+        return None
+    bar = bars[0]
+    if footprint is None:
+        return next(k for k, v in _CORNERS.items() if v == bar.loc)
+    geoms = np.asarray(footprint)
+    layout(ax)
+    inv = ax.transData.inverted()
+    best, best_share = None, np.inf
+    for corner in ("lower right", "lower left", "upper left", "upper right"):
+        bar.loc = _CORNERS[corner]
+        bb = bar.get_window_extent()
+        if avoid is not None and bb.overlaps(avoid):
+            continue
+        (x0, y0), (x1, y1) = inv.transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
+        box = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        share = float(shapely.area(shapely.intersection(geoms, box)).sum()) / max(box.area, 1e-12)
+        if share < best_share - 1e-9:
+            best, best_share = corner, share
+    best = best or "lower right"
+    bar.loc = _CORNERS[best]
+    return best
 
 
 def set_title(ax: Axes, title: str | None, subtitle: str | None = None) -> None:
@@ -434,6 +549,9 @@ def add_legend(
         else:
             leg.set_loc(best)
     leg.set_zorder(11)
+    if footprint is not None:
+        layout(ax)
+        place_scale_bar(ax, footprint, avoid=leg.get_window_extent())
     return leg
 
 

@@ -33,6 +33,7 @@ from .draw import (
     frame_map,
     get_ax,
     hatch_patch,
+    place_scale_bar,
     set_title,
     sliver_area,
     union_parts,
@@ -43,6 +44,7 @@ from .style import (
     CREDIT_SIZE,
     GREY_FILL,
     HIGHLIGHT,
+    LABEL_MIN_SIZE,
     PLAN_A_EDGE,
     REGION_EDGE,
     TEXT,
@@ -50,7 +52,9 @@ from .style import (
     UNIT_EDGE_ON_COLOUR,
     WEIGHT_NAMES,
     Lang,
+    guess_unit_nouns,
     local_number,
+    plan_status,
     texts,
     unit_nouns,
 )
@@ -90,24 +94,20 @@ def _overlay_shapes(
 
 def _spot_codes(white_spots: Any, units: gpd.GeoDataFrame) -> pd.Index:
     if isinstance(white_spots, pd.Series) and pd.api.types.is_bool_dtype(white_spots):
-        codes = white_spots.index[white_spots.to_numpy()]
+        white_spots = white_spots.index[white_spots.to_numpy()]
     elif isinstance(white_spots, pd.DataFrame):
-        codes = white_spots.index
-    else:
-        codes = pd.Index(list(white_spots))
-    codes = pd.Index(codes.astype(str))
+        white_spots = white_spots.index
+    codes = pd.Index(list(white_spots)).astype(str)
     unknown = codes.difference(units.index)
     if len(unknown):
-        raise UnitCodeError(
-            f"white_spots names {len(unknown)} code(s) that are not units: "
-            f"{listing(unknown, 10)}"
-        )
+        raise UnitCodeError(f"white_spots names {len(unknown)} code(s) that are not units: "
+                            f"{listing(unknown, 10)}")
     return codes
 
 
 def plot_regions(
     units: Landscape | gpd.GeoDataFrame,
-    assignment: pd.Series | Mapping[str, str],
+    assignment: Any,
     *,
     ax: Axes | None = None,
     graph: nx.Graph | None = None,
@@ -118,17 +118,20 @@ def plot_regions(
     overlay_internal: bool = True,
     white_spots: Any = None,
     title: str | None = None,
-    credit: str = "",
+    credit: str | None = None,
     legend: bool = True,
     legend_loc: str = "auto",
     lang: Lang = "nl",
     colours: Mapping[str, str] | None = None,
     palette: Sequence[str] | None = None,
-    min_fontsize: float = 5.5,
+    min_fontsize: float = LABEL_MIN_SIZE,
     max_fontsize: float = 9.5,
     linewidths: tuple[float, float] = (0.3, 1.0),
     figsize: tuple[float, float] | None = None,
     note: str | None = None,
+    outline_by: str | None = "auto",
+    scale_bar: bool = True,
+    unit_noun: tuple[str, str] | str | None = None,
 ) -> Axes:
     """Map a plan: regions in distinct colours, outlined, labelled.
 
@@ -142,8 +145,11 @@ def plot_regions(
     ----------
     units : Landscape or GeoDataFrame
         The landscape, or its unit table.
-    assignment : Series or mapping
-        Unit code → region id (every unit once; NaN for "not assigned").
+    assignment : Plan, Series or mapping
+        Unit code → region id (every unit once; NaN for "not assigned"), or a
+        :class:`~rato_opt.assess.plan.Plan`: then its region names label the map and
+        the subtitle states its status and gap ("Status: haalbaar, gat 12,3 % tot de
+        ondergrens").
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when None.
     graph : networkx.Graph, optional
@@ -165,11 +171,12 @@ def plot_regions(
         Units to hatch as witte vlekken (e.g. the result of
         :func:`rato_opt.landscape.coverage.white_spots`).
     title : str, optional
-        Title; default states the number of regions; ``""`` for none.
-    credit : str, default ""
-        Data credit, e.g. ``"Bron: CBS/Kadaster (via PDOK)"``.
+        Title; default states the number of regions; ``""`` for none (and no status).
+    credit : str, optional
+        Data credit, e.g. ``"Bron: CBS/Kadaster (via PDOK)"``; default the landscape's
+        ``credit`` (none for a bare unit table); ``""`` for none.
     legend : bool, default True
-        Legend of the line styles and hatches.
+        Legend of everything drawn: units, region boundaries, overlay, hatches.
     legend_loc : str, default "auto"
         ``"auto"``: the inside corner that covers least of the map, else right of it;
         ``"right"``/``"below"``: outside the map; or a matplotlib legend location.
@@ -180,7 +187,8 @@ def plot_regions(
     palette : sequence of str, optional
         Palette for the region colours.
     min_fontsize, max_fontsize : float
-        Range of label font sizes (points).
+        Range of label font sizes (points); 6 pt is legible at :data:`FIGSIZE
+        <rato_opt.maps.style.FIGSIZE>` (16 cm wide, an A4 text column).
     linewidths : (float, float), default (0.3, 1.0)
         Line widths (points) of the unit and the region boundaries.
     figsize : (float, float), optional
@@ -188,6 +196,16 @@ def plot_regions(
     note : str, optional
         A last legend line without a symbol, e.g. the split figures of a layer
         (:meth:`rato_opt.assess.plan.Plan.split_note`).
+    outline_by : str or None, default "auto"
+        A column of the units naming each unit's parent (e.g. ``"gemeente"`` on a map
+        of wijken) whose borders are drawn thin and dark over the regions. ``"auto"``
+        draws the ``gemeente`` borders when the units are finer than gemeenten; None
+        draws none. On a landscape whose ``notes`` mark estimated quantities, the map
+        also says which ones are estimates.
+    scale_bar : bool, default True
+        Draw a scale bar (gid ``"scale_bar"``, km) in a free corner.
+    unit_noun : str or (str, str), optional
+        Word for a unit in the legend; default from the codes (``GM…``: gemeente).
 
     Returns
     -------
@@ -212,7 +230,16 @@ def plot_regions(
     t = texts(lang)
     source = units
     units = check_units(unit_table(units))
+    status = None
+    if hasattr(assignment, "assignment") and hasattr(assignment, "status"):  # a Plan
+        status = plan_status(assignment.status, assignment.gap, lang)
+        table = getattr(assignment, "regions", None)
+        if names is None and isinstance(table, pd.DataFrame) and "name" in table.columns:
+            names = table["name"].astype(str)
+        assignment = assignment.assignment
     assign = check_assignment(units, assignment)
+    if credit is None:
+        credit = getattr(source, "credit", "") or ""
     if colours is None:
         colours = region_colours(source, assign, graph=graph, palette=palette)
     ax = get_ax(ax, figsize)
@@ -231,27 +258,25 @@ def plot_regions(
             edgecolor="none", linewidth=0.0, hatch="/////", hatchcolor="#333333",
             hatch_linewidth=0.6, zorder=2,
         )
-        handles.append(
-            hatch_patch(facecolor="white", edgecolor="#666666", linewidth=0.5, hatch="/////",
-                        hatchcolor="#333333",
-                        label=f"{t['white_spot']} ({local_number(len(codes), lang)})")
-        )
+        handles.append(hatch_patch(
+            facecolor="white", edgecolor="#666666", linewidth=0.5, hatch="/////",
+            hatchcolor="#333333", label=f"{t['white_spot']} ({local_number(len(codes), lang)})"))
     unassigned = int(assign.isna().sum())
     if unassigned:
-        handles.append(
-            hatch_patch(facecolor="#F4F4F4", edgecolor="#999999", linewidth=0.5,
-                        label=f"{t['not_assigned']} ({local_number(unassigned, lang)})")
-        )
-    add_polygons(
-        ax, regions.to_numpy(), gid="regions", facecolor="none", edgecolor=REGION_EDGE,
-        linewidth=linewidths[1], zorder=5,
-    )
+        handles.append(hatch_patch(facecolor="#F4F4F4", edgecolor="#999999", linewidth=0.5,
+                                   label=f"{t['not_assigned']} ({local_number(unassigned, lang)})"))
+    add_polygons(ax, regions.to_numpy(), gid="regions", facecolor="none", edgecolor=REGION_EDGE,
+                 linewidth=linewidths[1], zorder=5)
     from matplotlib.lines import Line2D
 
-    handles.insert(
-        0, Line2D([], [], color=REGION_EDGE, linewidth=linewidths[1],
-                  label=t["region_boundary"].format(n=len(regions)))
-    )
+    sg, pl = unit_nouns(t, unit_noun) if unit_noun else guess_unit_nouns(units.index, lang)
+    handles[:0] = [
+        hatch_patch(facecolor="#BDBDBD", edgecolor="#FFFFFF", linewidth=0.8,
+                    label=t["unit_patch"].format(noun=sg if len(units) == 1 else pl,
+                                                 n=local_number(len(units), lang))),
+        Line2D([], [], color=REGION_EDGE, linewidth=linewidths[1],
+               label=t["region_boundary"].format(n=len(regions))),
+    ]
     if overlay is not None:
         shapes = _overlay_shapes(overlay, units)
         lines = shapely.boundary(shapes.to_numpy())
@@ -270,13 +295,26 @@ def plot_regions(
         handles.append(
             Line2D([], [], color="#7A0000", linewidth=1.1, linestyle=(0, (4, 2.5)), label=label)
         )
+    parent = _outline_column(units, outline_by)
+    if parent is not None:
+        lines = shapely.boundary(dissolve(units, units[parent].astype(str)).to_numpy())
+        add_lines(ax, lines, gid="parent_outline", colors="#404040", linewidths=0.45, zorder=4)
+        handles.append(Line2D([], [], color="#404040", linewidth=0.45,
+                              label=t["parent_boundary"]))
+    estimated = [k for k, v in getattr(source, "notes", {}).items() if v.startswith("estimated")]
+    if estimated:
+        handles.append(Line2D([], [], linestyle="none",
+                              label=t["estimated"].format(what=", ".join(estimated))))
     if note:
         handles.append(Line2D([], [], linestyle="none", label=note))
-    frame_map(ax, units.total_bounds)
-    set_title(ax, t["regions"].format(n=len(regions)) if title is None else title)
+    frame_map(ax, units.total_bounds, scale_bar=scale_bar)
+    set_title(ax, t["regions"].format(n=len(regions)) if title is None else title,
+              status if title != "" else None)
     add_credit(ax, credit)
     if legend:
         add_legend(ax, handles, loc=legend_loc, footprint=units.geometry.to_numpy())
+    else:
+        place_scale_bar(ax, units.geometry.to_numpy())
     if labels and len(regions):
         label_of = pd.Series(names).astype(str).to_dict() if names is not None else {}
         draw_labels(
@@ -284,6 +322,22 @@ def plot_regions(
             min_fontsize=min_fontsize, max_fontsize=max_fontsize, relocate=True,
         )
     return ax
+
+
+def _outline_column(units: gpd.GeoDataFrame, outline_by: str | None) -> str | None:
+    if outline_by is None:
+        return None
+    if outline_by == "auto":
+        column = "gemeente"
+        if column not in units.columns or units[column].nunique() == len(units):
+            return None
+        return column
+    if outline_by not in units.columns:
+        raise ColumnError(
+            f"outline_by={outline_by!r} is not a column of the units; got "
+            f"{listing(units.columns)}"
+        )
+    return outline_by
 
 
 def plot_difference(
@@ -295,7 +349,7 @@ def plot_difference(
     plan_names: tuple[str, str] = ("A", "B"),
     weight: str | None = None,
     title: str | None = None,
-    credit: str = "",
+    credit: str | None = None,
     legend: bool = True,
     legend_loc: str = "auto",
     lang: Lang = "nl",
@@ -327,8 +381,8 @@ def plot_difference(
         ``"population"``: "… (12.345 inwoners)").
     title : str, optional
         Title; default states the count; ``""`` for none.
-    credit : str, default ""
-        Data credit.
+    credit : str, optional
+        Data credit; default the landscape's ``credit``; ``""`` for none.
     legend : bool, default True
         Draw the legend.
     legend_loc : str, default "auto"
@@ -361,6 +415,8 @@ def plot_difference(
     '1 eenheden van regio gewisseld'
     """
     t = texts(lang)
+    if credit is None:
+        credit = getattr(units, "credit", "") or ""
     units = check_units(unit_table(units))
     a = check_assignment(units, plan_a)
     b = check_assignment(units, plan_b)
@@ -393,7 +449,7 @@ def plot_difference(
     )
     frame_map(ax, units.total_bounds)
     n = int(changed.sum())
-    sg, pl = unit_nouns(t, unit_noun)
+    sg, pl = unit_nouns(t, unit_noun) if unit_noun else guess_unit_nouns(units.index, lang)
     noun = sg if (n == 1 and lang == "en") else pl
     if legend:
         from matplotlib.lines import Line2D
@@ -401,6 +457,8 @@ def plot_difference(
         handles = [
             hatch_patch(facecolor=HIGHLIGHT, edgecolor="white",
                         label=f"{t['changed']} ({local_number(n, lang)})"),
+            hatch_patch(facecolor=GREY_FILL, edgecolor="white",
+                        label=f"{t['unchanged']} ({local_number(len(units) - n, lang)})"),
             Line2D([], [], color=REGION_EDGE, linewidth=1.1,
                    label=t["boundary_of"].format(plan=plan_names[1])),
             Line2D([], [], color=PLAN_A_EDGE, linewidth=1.1, linestyle=(0, (3, 2)),
@@ -428,7 +486,7 @@ def small_multiples(
     ncols: int = 3,
     graph: nx.Graph | None = None,
     figsize: tuple[float, float] | None = None,
-    credit: str = "",
+    credit: str | None = None,
     labels: bool = False,
     names: Mapping[str, Mapping[str, str]] | None = None,
     title: str | None = None,
@@ -455,8 +513,8 @@ def small_multiples(
     figsize : (float, float), optional
         Figure size; default at most 6.9 inch wide (a text column), panel height from
         the map's aspect ratio.
-    credit : str, default ""
-        Data credit, printed once under the panels.
+    credit : str, optional
+        Data credit, printed once under the panels; default the landscape's ``credit``.
     labels : bool, default False
         Label the regions in each panel.
     names : mapping, optional
@@ -489,6 +547,8 @@ def small_multiples(
 
     t = texts(lang)
     source = units
+    if credit is None:
+        credit = getattr(source, "credit", "") or ""
     units = check_units(unit_table(units))
     if not plans:
         raise InputError("plans is empty; pass a mapping of panel title → assignment")
@@ -521,8 +581,8 @@ def small_multiples(
         plot_regions(
             units, assign, ax=ax, graph=graph, labels=labels,
             names=(names or {}).get(key), title=f"{key}\n{t['regions'].format(n=k)}",
-            legend=False, lang=lang, colours=colours, min_fontsize=4.5, max_fontsize=7.0,
-            linewidths=(0.15, 0.7),
+            legend=False, lang=lang, colours=colours, min_fontsize=5.0, max_fontsize=7.0,
+            linewidths=(0.15, 0.7), credit="", scale_bar=i == 0,
         )
         ax.set_title(f"{key}\n{t['regions'].format(n=k)}", loc="left", fontsize=8.5,
                      color=TEXT, pad=4)

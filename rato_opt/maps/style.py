@@ -7,7 +7,7 @@ here needs matplotlib at import time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from ..exceptions import InputError
@@ -29,6 +29,18 @@ TITLE_SIZE = 11.0  #: points
 LEGEND_SIZE = 7.5  #: points
 CREDIT_SIZE = 6.5  #: points
 FIGSIZE = (6.3, 7.4)  #: inches: a Kamerbrief text column (16 cm) wide
+A4 = (8.27, 11.69)  #: inches: an A4 page, portrait
+#: Smallest label size (points) on maps printed at :data:`FIGSIZE`: 6 pt is about 2.1 mm
+#: capital height, the usual floor for legible print.
+LABEL_MIN_SIZE = 6.0
+
+#: Plan statuses (:data:`rato_opt.assess.plan.STATUSES`) in words, per language.
+STATUS_NAMES: dict[str, dict[str, str]] = {
+    "nl": {"optimal": "optimaal", "feasible": "haalbaar", "interrupted": "onderbroken",
+           "infeasible": "onhaalbaar", "not_solved": "niet opgelost", "scored": "beoordeeld"},
+    "en": {"optimal": "optimal", "feasible": "feasible", "interrupted": "interrupted",
+           "infeasible": "infeasible", "not_solved": "not solved", "scored": "scored"},
+}
 
 #: Generated texts per language.
 TEXTS: dict[str, dict[str, str]] = {
@@ -46,6 +58,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "units": "eenheden",
         "unit": "eenheid",
         "region_boundary": "regiogrens ({n} regio's)",
+        "parent_boundary": "gemeentegrens",
+        "estimated": "geschat: {what}",
         "regions": "{n} regio's",
         "not_assigned": "niet toegewezen",
         "changed": "van regio gewisseld",
@@ -65,6 +79,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "overlay": "grens {name}",
         "collaborations_more": "… en {n} andere samenwerkingen",
         "and": "en",
+        "status": "Status: {status}",
+        "gap": "gat {gap} tot de ondergrens",
+        "gap_unknown": "gat onbekend (geen ondergrens)",
+        "proven": "bewezen",
+        "scored_note": "gemeten, niet geoptimaliseerd",
+        "unchanged": "niet gewisseld",
+        "unit_patch": "{noun} ({n}), gekleurd per regio",
     },
     "en": {
         "uncovered": "not covered",
@@ -80,6 +101,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "units": "units",
         "unit": "unit",
         "region_boundary": "region boundary ({n} regions)",
+        "parent_boundary": "gemeente boundary",
+        "estimated": "estimated: {what}",
         "regions": "{n} regions",
         "not_assigned": "not assigned",
         "changed": "changed region",
@@ -99,6 +122,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "overlay": "boundary {name}",
         "collaborations_more": "… and {n} more collaborations",
         "and": "and",
+        "status": "Status: {status}",
+        "gap": "gap {gap} to the lower bound",
+        "gap_unknown": "gap unknown (no lower bound)",
+        "proven": "proven",
+        "scored_note": "measured, not optimised",
+        "unchanged": "unchanged",
+        "unit_patch": "{noun} ({n}), coloured by region",
     },
 }
 
@@ -205,3 +235,53 @@ def with_alpha(colour: str, alpha: float) -> tuple[float, float, float, float]:
     from matplotlib.colors import to_rgba
 
     return to_rgba(colour, alpha)
+
+
+def plan_status(status: str, gap: float | None, lang: str) -> str:
+    """One line stating a plan's status and optimality gap, e.g. for a map subtitle.
+
+    Parameters
+    ----------
+    status : str
+        One of :data:`rato_opt.assess.plan.STATUSES`.
+    gap : float or None
+        Relative gap between the plan's objective and the best proven lower bound.
+    lang : {"nl", "en"}
+
+    Examples
+    --------
+    >>> plan_status("feasible", 0.123, "nl")
+    'Status: haalbaar, gat 12,3 % tot de ondergrens'
+    >>> plan_status("optimal", 0.0, "en"), plan_status("scored", None, "nl")
+    ('Status: optimal (proven)', 'Status: beoordeeld (gemeten, niet geoptimaliseerd)')
+    """
+    t = texts(lang)
+    word = STATUS_NAMES[lang].get(status, status)
+    if status == "optimal":
+        return t["status"].format(status=f"{word} ({t['proven']})")
+    if status == "scored":
+        return t["status"].format(status=f"{word} ({t['scored_note']})")
+    if status in ("infeasible", "not_solved"):
+        return t["status"].format(status=word)
+    if gap is None or gap != gap or gap == float("inf"):
+        return t["status"].format(status=f"{word}, {t['gap_unknown']}")
+    share = local_number(100 * float(gap), lang, 1) + (" %" if lang == "nl" else "%")
+    return t["status"].format(status=f"{word}, {t['gap'].format(gap=share)}")
+
+
+def guess_unit_nouns(codes: Iterable[str], lang: str) -> tuple[str, str]:
+    """(singular, plural) word for units with these codes: CBS ``GM`` codes are
+    gemeenten, ``WK`` wijken, ``BU`` buurten; anything else "eenheid"/"unit".
+
+    Examples
+    --------
+    >>> guess_unit_nouns(["GM0363", "GM0344"], "nl"), guess_unit_nouns(["A"], "en")
+    (('gemeente', 'gemeenten'), ('unit', 'units'))
+    """
+    prefixes = {str(c)[:2] for c in codes}
+    words = {"GM": ("gemeente", "gemeenten"), "WK": ("wijk", "wijken"),
+             "BU": ("buurt", "buurten")}
+    if len(prefixes) == 1 and next(iter(prefixes)) in words:
+        return words[next(iter(prefixes))]
+    t = texts(lang)
+    return t["unit"], t["units"]

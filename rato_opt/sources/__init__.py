@@ -61,6 +61,7 @@ from .synthetic import (
     make_country,
     synthetic_overlays,
 )
+from .synthetic_proposals import synthetic_proposals
 from .tables import gemeente_code
 from .wijken import (
     AdjacencyCheck,
@@ -123,4 +124,5 @@ __all__ = [
     "load_nl_2024_wijken",
     "load_nl_2024_mixed",
     "BIG_FOUR",
+    "synthetic_proposals",
 ]

@@ -100,7 +100,7 @@ _DUO_COLUMNS = {
 }
 
 NL_2024_NAME = "Nederland 2024 (gemeenten)"
-NL_2024_CREDIT = "Bron: CBS/Kadaster (via PDOK), CBS Gebieden in Nederland, DUO"
+NL_2024_CREDIT = "Bron: CBS/Kadaster (via PDOK, CC-BY 4.0), CBS Gebieden in Nederland, DUO (CC0)"
 NL_2024_CREDIT_VO = f"{NL_2024_CREDIT}; DUO VO 2019/2020 (leerlingen 2019, vestigingen 2020)"
 
 
