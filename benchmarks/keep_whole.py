@@ -42,6 +42,7 @@ __all__ = [
     "run_keep_whole",
     "summarise",
     "render_keep_whole",
+    "splice_into",
 ]
 
 METHODS = ("rato_opt", "gerrychain")
@@ -189,6 +190,13 @@ def score_record(inst: Any, graph: Any, rec: dict) -> dict:
         rec["objective_mismatch"] = f"reported {reported!r}, objective_terms {rec['objective']!r}"
     rec.update({f"boards_{k}": v for k, v in
                 collaboration_stats(inst.landscape, series, inst.spec).items()})
+    units = inst.landscape.units
+    if "gemeente" in units.columns and units["gemeente"].nunique() < len(units):
+        spans = series.groupby(units["gemeente"].to_numpy()).nunique()
+        split = spans[spans > 1].index
+        rec["gemeenten_split"] = int(len(split))
+        names = units.drop_duplicates("gemeente").set_index("gemeente")["gemeente_name"]
+        rec["gemeenten_split_names"] = [str(names.get(g, g)) for g in split]
     return rec
 
 
@@ -232,6 +240,11 @@ def run_keep_whole(
                     f"{rec.get('boards_split_over')}), objective {rec.get('objective')}, "
                     f"verified {rec.get('verified')}" + (f" [{rec['error'][:160]}]"
                                                          if rec.get("error") else ""))
+                if out_dir is not None and rec.get("assignment"):
+                    plans = Path(out_dir) / "plans"
+                    plans.mkdir(exist_ok=True)
+                    pd.Series(rec["assignment"], name="region").rename_axis("code").to_csv(
+                        plans / f"{inst.name}_{method}_{seed}.csv")
                 if out_dir is not None:
                     with (Path(out_dir) / "keep_whole.jsonl").open("a") as fh:
                         slim = {k: v for k, v in rec.items() if k not in ("assignment", "trace")}
@@ -258,7 +271,8 @@ def summarise(records: Sequence[dict]) -> list[dict]:
                "verified": sum(bool(r.get("verified")) for r in rs),
                "time_limit": rs[0].get("time_limit")}
         for key in ("boards_split", "boards_split_over", "boards_weight_outside", "objective",
-                    "bound", "gap", "wall_s", "first_feasible_s", "states", "peak_mib"):
+                    "bound", "gap", "wall_s", "first_feasible_s", "states", "peak_mib",
+                    "gemeenten_split"):
             row[key] = _median([r.get(key) for r in rs])
         row["boards"] = rs[0].get("boards_collaborations")
         row["problems"] = sorted({p for r in rs for p in r.get("problems", []) if p != "no plan"}
@@ -317,8 +331,12 @@ def render_keep_whole(records: Sequence[dict]) -> list[str]:
     """The report section (markdown lines) of keep-whole records."""
     summary = summarise(records)
     lines = [HEADING, "",
-             "Real 2024 map, objective `Objective(split=1, split_layers={\"boards\": 1}, "
-             "split_by=\"pupils_po\", compactness=0, alignment=0)`. Both methods get the same "
+             "Real 2024 map (gemeenten; on the instances named `wijken`/`mixed4` the CBS wijken "
+             "of 2024, all or for the four big cities, with pupils and board memberships per "
+             "wijk estimated from the gemeente by the share of children aged 0-15), objective "
+             "`Objective(split=1, split_layers={\"boards\": 1}, "
+             "split_by=\"pupils_po\", compactness=0, alignment=0)` unless the instance list "
+             "below says otherwise. Both methods get the same "
              "wall time per seed in a fresh worker: rato_opt `propose_regions(..., "
              "budget=Budget.wall_clock(seed), time_limit=T)`; GerryChain "
              f"(`benchmarks/gerrychain_baseline.py`) ReCom short bursts of {BURST_LENGTH} "
@@ -329,10 +347,12 @@ def render_keep_whole(records: Sequence[dict]) -> list[str]:
              "(`pupils_po` of the member gemeenten, as the objective weighs them) outside "
              "their board's main region. *Verified*: plans passing `verify_plan` over seeds. "
              "GerryChain proves no bound.", ""]
+    described = {r["instance"]: r.get("description", "") for r in records}
+    lines += ["Instances:", ""] + [f"- `{k}`: {v}" for k, v in described.items()] + [""]
     lines.append(_row(["instance", "method", "boards split", "split > 5%", "pupils outside",
                        "objective", "bound", "gap", "verified", "first feasible s", "wall s",
-                       "GerryChain states", "notes"]))
-    lines.append("|" + "---|" * 13)
+                       "peak MiB", "gemeenten split", "GerryChain states", "notes"]))
+    lines.append("|" + "---|" * 15)
     for s in summary:
         lines.append(_row([
             s["instance"], s["method"],
@@ -341,7 +361,8 @@ def render_keep_whole(records: Sequence[dict]) -> list[str]:
             _fmt(s["objective"]), _fmt(s["bound"]),
             "–" if s["gap"] is None else f"{100 * s['gap']:.1f}%",
             f"{s['verified']}/{s['seeds']}", _fmt(s["first_feasible_s"], ".1f"),
-            _fmt(s["wall_s"], ".1f"), _fmt(s["states"], ".0f"), "; ".join(s["problems"]) or "–",
+            _fmt(s["wall_s"], ".1f"), _fmt(s["peak_mib"], ".0f"), _fmt(s["gemeenten_split"], ".0f"),
+            _fmt(s["states"], ".0f"), "; ".join(s["problems"]) or "–",
         ]))
     lines += ["", _row(["instance", "boards split rato_opt / GerryChain",
                         "split > 5% rato_opt / GerryChain", "all plans verified"]),
@@ -363,6 +384,33 @@ def render_keep_whole(records: Sequence[dict]) -> list[str]:
                            _fmt(r.get("objective")), "yes" if r.get("verified") else "NO",
                            r.get("note") or r.get("error", "")]))
     return lines + [""]
+
+
+def splice_into(report: Path, run_dir: Path) -> None:
+    """Put the keep-whole section of a finished run into ``report`` (e.g. ``RESULTS.md``).
+
+    The section replaces an earlier keep-whole section of the report, or is appended;
+    the rest of the report is kept as it is. It starts with the run's command, date,
+    machine load and folder, so the figures can be traced to one run.
+    """
+    result = json.loads((Path(run_dir) / "results.json").read_text())
+    records = result["keep_whole"]
+    section = render_keep_whole(records)
+    loads = " / ".join(
+        f"{x['loadavg'][0]:.1f} ({len(x.get('busy', []))} other busy processes)"
+        for x in result.get("loads", []) if isinstance(x, dict) and x.get("loadavg"))
+    meta = [f"Generated by `{result.get('command', '?')}` ({result.get('total_s', 0) / 60:.1f} min; "
+            f"run folder `{result.get('run_dir', run_dir)}`, git-ignored; load average of the "
+            f"machine at start and end: {loads or '–'}).", ""]
+    section = [section[0], "", *meta, *section[2:]]
+    text = report.read_text() if report.exists() else ""
+    start = text.find(HEADING)
+    if start >= 0:
+        end = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + "\n".join(section) + ("" if end < 0 else text[end:])
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(section)
+    report.write_text(text)
 
 
 # ----------------------------------------------------------------------------- suite

@@ -601,6 +601,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--run-label", nargs="+", default=None,
                    help="with --render: one label per run directory (e.g. the code it ran)")
     args = p.parse_args(argv)
+    if args.suite == "keep-whole" and args.render:
+        from benchmarks.keep_whole import splice_into
+
+        report = Path(args.out) if args.out else _ROOT / "benchmarks" / "RESULTS.md"
+        for run_dir in args.render:
+            splice_into(report, Path(run_dir))
+        print(f"wrote the keep-whole section of {report} from {', '.join(args.render)}")
+        return 0
     if args.suite == "keep-whole" and not args.render:
         from benchmarks.keep_whole import run_suite
 

@@ -344,3 +344,26 @@ def test_gerrychain_score_counts_split_boards_like_rato_opt(threshold):
         exact = objective_terms(land, scorer.assignment(region), spec, graph)
         assert exact["split_count"] > 0 or exact["split"] == 0
         assert scorer.objective(region) == pytest.approx(sum(exact.values()), abs=1e-12)
+
+
+def test_keep_whole_section_is_spliced_into_the_report(tmp_path):
+    import json
+
+    from benchmarks.keep_whole import HEADING, splice_into
+
+    rec = {"instance": "tiny_60s", "method": "rato_opt", "seed": 0, "boards_split": 3,
+           "boards_split_over": 2, "boards_weight_outside": 10.0, "objective": 0.1,
+           "verified": True, "description": "a tiny instance", "time_limit": 60}
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps(
+        {"keep_whole": [rec], "command": "python benchmarks/run.py --suite keep-whole",
+         "total_s": 90, "run_dir": "benchmarks/out/x", "loads": [{"loadavg": [1.5, 1, 1]}]}))
+    report = tmp_path / "RESULTS.md"
+    report.write_text("# results\n\n## Targets\n\nkept\n")
+    splice_into(report, run)
+    first = report.read_text()
+    assert first.startswith("# results\n\n## Targets\n\nkept\n")
+    assert HEADING in first and "`tiny_60s`: a tiny instance" in first and "1.5" in first
+    splice_into(report, run)  # a second splice replaces the section, it does not add one
+    assert report.read_text().count(HEADING) == 1

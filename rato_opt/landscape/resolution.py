@@ -247,6 +247,14 @@ def contract_adjacency(graph_edges: pd.DataFrame, groups: pd.Series) -> pd.DataF
     return out.groupby(["from_code", "to_code"], as_index=False, sort=True)["length"].sum()
 
 
+def _contract_links(links: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Links between merged units (links inside one merged unit dropped, pairs once)."""
+    links = links.assign(from_code=groups.reindex(links["from_code"]).to_numpy(),
+                         to_code=groups.reindex(links["to_code"]).to_numpy())
+    return links[links["from_code"] != links["to_code"]].drop_duplicates(
+        ["from_code", "to_code"])
+
+
 def _edges(landscape: Landscape) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Border edges and links of a landscape's unit graph."""
     graph = graph_from_landscape(landscape)
@@ -321,10 +329,7 @@ def coarsen_landscape(fine: Landscape, groups: pd.Series, *, parent: str = "geme
     layers = {key: _coarsen_layer(layer, groups, area, out.index)
               for key, layer in fine.layers.items()}
     border, links = _edges(fine)
-    links = links.assign(from_code=groups.reindex(links["from_code"]).to_numpy(),
-                         to_code=groups.reindex(links["to_code"]).to_numpy())
-    links = links[links["from_code"] != links["to_code"]].drop_duplicates(
-        ["from_code", "to_code"])
+    links = _contract_links(links, groups)
     return Landscape(
         units=out, layers=layers, links=links[["from_code", "to_code", "kind", "name"]],
         adjacency=contract_adjacency(border, groups), notes=dict(fine.notes),
@@ -443,10 +448,7 @@ def mixed_resolution(
         shares = pd.concat(rows, ignore_index=True)
         layers[key] = dataclasses.replace(layer, shares=shares, units=units.index)
     border, links = _edges(fine)
-    links = links.assign(from_code=groups.reindex(links["from_code"]).to_numpy(),
-                         to_code=groups.reindex(links["to_code"]).to_numpy())
-    links = links[links["from_code"] != links["to_code"]].drop_duplicates(
-        ["from_code", "to_code"])
+    links = _contract_links(links, groups)
     notes = {k: v for k, v in {**coarse.notes, **fine.notes}.items()
              if k in units.columns or k in layers}
     notes["refined"] = "; ".join(f"{coarse.units.at[c, 'name']} ({c}): {why[c]}"

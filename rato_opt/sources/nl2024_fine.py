@@ -79,16 +79,20 @@ def load_nl_2024_wijken(
     >>> len(land.units), land.notes["pupils_po"][:9]  # doctest: +SKIP
     (3393, 'estimated')
     """
-    coarse = load_nl_2024(path, layers=layers, **kwargs)
+    fine = _refined(load_nl_2024(path, layers=layers, **kwargs), path, cache)
+    if keep_gemeenten:
+        fine = fine.with_layers(parent_layer(fine))
+    return fine
+
+
+def _refined(coarse: Landscape, path, cache: bool) -> Landscape:
+    """The gemeente landscape carried down to the wijken (see the module notes)."""
     wijken = read_cbs_wijken(path, cache=cache)
-    fine = refine_landscape(
+    return refine_landscape(
         coarse, wijken.units, by=DISTRIBUTE_BY, adjacency=wijken.adjacency,
         links=wijken.links[["from_code", "to_code", "kind", "name"]],
         name="Nederland 2024 (wijken)", credit=_credit(coarse),
     )
-    if keep_gemeenten:
-        fine = fine.with_layers(parent_layer(fine))
-    return fine
 
 
 def load_nl_2024_mixed(
@@ -135,13 +139,7 @@ def load_nl_2024_mixed(
     4
     """
     coarse = load_nl_2024(path, layers=layers, **kwargs)
-    wijken = read_cbs_wijken(path, cache=cache)
-    fine = refine_landscape(
-        coarse, wijken.units, by=DISTRIBUTE_BY, adjacency=wijken.adjacency,
-        links=wijken.links[["from_code", "to_code", "kind", "name"]],
-        name="Nederland 2024 (wijken)", credit=_credit(coarse),
-    )
-    mixed = mixed_resolution(coarse, fine, refine=refine, spec=spec)
+    mixed = mixed_resolution(coarse, _refined(coarse, path, cache), refine=refine, spec=spec)
     if keep_gemeenten:
         mixed = mixed.with_layers(parent_layer(mixed))
     return mixed
