@@ -300,7 +300,7 @@ CASES = [
     ({"bounds": [{"column": "population", "upper": 2, "strict": True}]},
      "'bounds[0].strict'", "allowed fields of 'bounds[0]'"),
     ({"bounds": {"column": "population"}}, "'bounds'", "array of tables"),
-    ({"data": {"source": "cloud"}}, "'data.source'", "'default', 'nl2024', 'files'"),
+    ({"data": {"source": "cloud"}}, "'data.source'", "'default', 'nl2024', 'nl2024_wijken', 'nl2024_mixed', 'files'"),
     ({"data": {"source": "files"}}, "'data.units'", "unit file"),
     ({"data": {"n_units": 1}}, "'data.n_units'", ">= 2"),
     ({"adjacency": {"contiguity": "bishop"}}, "'adjacency.contiguity'", "'queen', 'rook'"),

@@ -128,3 +128,85 @@ def test_run_scenario_is_atomic(runs, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="plotting failed"):
         run_scenario(scenario, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ issue 13 tables
+def _tiny(bounds=None, **extras):
+    budget = {"starts": 2, "recom_steps": 200, "recom_rounds": 1, "anneal_moves": 50,
+              "anneal_rounds": 1, "nodes": 0, "time_limit": 0}
+    return Scenario.from_dict({
+        "name": "tiny", "data": {"source": "default", "n_units": 60, "seed": 1},
+        "bounds": bounds or [{"column": "population", "lower": 0.4, "upper": 2.5,
+                              "relative": True}],
+        "objective": {"split_layers": {"rap_po": 1.0}, "alignment": 0.5, "reference": "amr"},
+        "solver": budget, **extras})
+
+
+def test_run_scenario_with_funds_output_alternatives_and_tradeoff(tmp_path):
+    import pandas as pd
+
+    scenario = _tiny(k=4, funds={"base_per_region": 100, "per_weight": {"pupils_po": 1.5},
+                                 "total": 9999.99},
+                     output={"factsheets": True, "formats": ["csv", "xlsx"], "maps": ["png"]},
+                     alternatives={"n": 2, "within": 0.3, "min_distance": 3},
+                     tradeoff={"n_points": 2})
+    events = []
+    summary = run_scenario(scenario, tmp_path / "out", progress=events.append)
+    out = tmp_path / "out"
+    assert events and {"stage", "incumbent", "elapsed"} <= set(events[0])
+    assert [e["point"] for e in events if "point" in e] == [1, 2]
+    assert summary["funds"]["total"] == 9999.99 and "notes" in summary
+    funds = pd.read_csv(out / "plan_funds.csv")
+    assert round(funds["total"].sum(), 2) == 9999.99
+    regions = pd.read_excel(out / "plan.xlsx", sheet_name="regions")
+    assert round(regions["funds_total"].sum(), 2) == 9999.99
+    assert (out / "factsheets.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (out / "map.png").is_file() and not (out / "map.pdf").exists()
+    assert not (out / "plan.gpkg").exists()  # output.formats
+    alts = summary["alternatives"]
+    assert alts["names"][0] == "A" and alts["table"][0]["objective"] == pytest.approx(
+        summary["objective"])  # the run's plan is the best the walk starts from
+    for name in ("alternatives.csv", "alternative_distances.csv", "alternatives.png",
+                 "tradeoff.csv", "tradeoff.png", "tradeoff_units.csv"):
+        assert (out / name).is_file(), name
+        assert name.replace(".", "_") in summary["files"]
+    curve = pd.read_csv(out / "tradeoff.csv", index_col="point")
+    assert len(curve) == 2 and curve["verified"].all()
+    assert [p["label"] for p in summary["tradeoff"]["points"]] == list(curve["label"])
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["tradeoff"] == summary["tradeoff"] and on_disk["funds"] == summary["funds"]
+
+
+def test_run_scenario_completes_proposals_from_the_scenario_file(tmp_path):
+    import pandas as pd
+
+    from rato_opt.sources.synthetic import make_country
+    from rato_opt.sources.synthetic_proposals import synthetic_proposals
+
+    land = make_country(n_units=60, seed=1)
+    member = synthetic_proposals(land, seed=3).membership()
+    member.rename(columns={"collaboration": "proposal"})[["proposal", "unit"]].to_csv(
+        tmp_path / "props.csv", index=False)
+    # accept the proposal whose population is nearest the mean (inside the bounds)
+    population = member.assign(p=member["unit"].map(land.units["population"])).groupby(
+        "collaboration")["p"].sum()
+    accepted = [str((population - population.mean()).abs().idxmin())]
+    _tiny(proposals={"table": "props.csv", "accepted": accepted},
+          bounds=[{"column": "population", "lower": 0.1, "upper": 5.0, "relative": True}],
+          output={"formats": ["csv"], "maps": ["png"]}).to_toml(tmp_path / "p.toml")
+    summary = run_scenario_file(tmp_path / "p.toml", tmp_path / "out")
+    out = tmp_path / "out"
+    record = summary["proposals"]
+    assert summary["verified"] and record["accepted"] == accepted
+    assert record["proposals"] == member["collaboration"].nunique()
+    assert "Completed" in record["completion"] and "proposals claim" in record["report"]
+    plan = read_plan(out / "plan_units.csv")
+    assert set(plan.unique()) <= set(member["collaboration"])  # regions are proposals
+    kept = set(member.loc[member["collaboration"] == accepted[0], "unit"])
+    assert set(plan[plan == accepted[0]].index) == kept  # accepted: as submitted
+    changes = pd.read_csv(out / "changes.csv")
+    assert {"proposal", "unit", "change", "kind"} <= set(changes.columns)
+    for name in ("per_proposal.csv", "proposals_report.txt", "conflicts.csv", "gaps.csv"):
+        assert (out / name).is_file(), name
+    # the scenario written beside the plan points at the table wherever it is run from
+    assert str(tmp_path / "props.csv") in (out / "scenario.toml").read_text()

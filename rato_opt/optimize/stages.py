@@ -16,6 +16,8 @@ import math
 import time
 from typing import Any
 
+import pandas as pd
+
 from . import backends
 from .heuristic import from_partition, improve, repair, warm_start_labels
 from .model import RegionModel
@@ -250,6 +252,9 @@ def warm_start(problem: CompiledProblem, run: RunState, *, threads) -> None:
     partitions = []
     if problem.spec.start is not None:
         partitions.append(problem.spec.start)
+        start = pd.Series(dict(problem.spec.start), dtype=object).reindex(problem.codes)
+        if start.notna().all():  # a complete start plan counts as it is when it verifies
+            run.offer(start.astype(str).rename("region"))
     ref = problem.spec.objective.reference
     if ref is not None and ref in problem.landscape.layers:
         m = problem.landscape.layers[ref].membership()

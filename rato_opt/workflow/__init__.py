@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from .commands import (
+    ProgressPrinter,
+    alternatives_command,
+    scenario_text,
+    solve_alternatives,
+    solve_tradeoff,
+    tradeoff_command,
+    write_alternatives,
+    write_tradeoff,
+)
 from .data_source import (
     check_names,
     check_start,
@@ -15,11 +25,18 @@ from .export import (
     atomic_output,
     check_output_dir,
     export_plan,
+    funds_record,
     plan_assignment,
     region_summary,
     unit_table,
 )
 from .plan_reader import PLAN_FILE_HINT, read_plan, read_run
+from .proposals_run import (
+    complete_scenario_proposals,
+    proposals_command,
+    read_proposals,
+    write_proposal_files,
+)
 from .run import (
     MAP_FORMATS,
     compare_plan_files,
@@ -28,6 +45,13 @@ from .run import (
 )
 from .run_records import RUN_KEYS, run_record
 from .scenario import Scenario, load_scenario
+from .scenario_extras import (
+    AlternativeSettings,
+    OutputSettings,
+    ProposalSettings,
+    TradeoffSettings,
+    parse_extras,
+)
 from .scenario_fields import SCENARIO_SECTORS, parse_scenario
 from .scenario_sections import (
     CONTIGUITY,
@@ -58,6 +82,7 @@ from .sweeps import (
     run_variant,
     sweep,
 )
+from .tradeoff import TradeOff, non_dominated, scan_weights, tradeoff
 
 __all__ = [
     "FORMATS",
@@ -111,4 +136,26 @@ __all__ = [
     "VariantResult",
     "run_variant",
     "expand_variants",
+    "TradeOff",
+    "tradeoff",
+    "non_dominated",
+    "scan_weights",
+    "funds_record",
+    "ProgressPrinter",
+    "alternatives_command",
+    "tradeoff_command",
+    "proposals_command",
+    "read_proposals",
+    "complete_scenario_proposals",
+    "write_proposal_files",
+    "solve_alternatives",
+    "write_alternatives",
+    "solve_tradeoff",
+    "write_tradeoff",
+    "scenario_text",
+    "OutputSettings",
+    "ProposalSettings",
+    "AlternativeSettings",
+    "TradeoffSettings",
+    "parse_extras",
 ]

@@ -1,4 +1,4 @@
-"""Command line interface: ``rato-opt demo | run | compare``.
+"""Command line interface: ``rato-opt demo | run | compare | proposals | alternatives | tradeoff``.
 
 ``rato-opt demo [--out DIR] [--json] [--seed N] [--time-limit S]`` analyses the
 landscape of the embedded default (a seeded synthetic country, no data files
@@ -8,6 +8,26 @@ tables that are written.
 
 ``rato-opt run SCENARIO.toml --out DIR [--json] [--seed N]`` runs a scenario file.
 ``rato-opt compare PLAN... --out DIR [--json]`` compares plans.
+``rato-opt proposals SCENARIO.toml TABLE --out DIR [--boards LAYER] [--accept IDS]`` checks
+regions' own proposals (conflicts, gaps, rule breaks) and completes them into a covering
+plan, explained per proposal.
+``rato-opt alternatives SCENARIO.toml --out DIR [--n N] [--within X] [--distance
+units_moved|ari] [--min-distance D]`` writes the best plan and distinct alternatives
+nearly as good (``alternatives.csv``, ``alternative_distances.csv``, ``alternatives.png``).
+``rato-opt tradeoff SCENARIO.toml --out DIR [--terms x,y] [--points N] [--weights
+0.1:0.9,0.5:0.5]`` writes a trade-off curve of two objective terms (``tradeoff.csv``,
+``tradeoff.png``). Both take their defaults from the scenario's ``[alternatives]`` /
+``[tradeoff]`` table (see :mod:`rato_opt.workflow.scenario_extras`).
+
+``run`` and ``proposals`` take ``--funds-base AMOUNT``, ``--funds-per COLUMN=RATE``
+(repeatable) and ``--funds-total AMOUNT`` (merged over the scenario's ``[funds]``: the
+allocation is exported with the plan) and ``--factsheets`` (``factsheets.pdf``, one page
+per region).
+
+Progress: ``run``, ``proposals``, ``alternatives`` and ``tradeoff`` print one line per
+progress event on stderr (``rato-opt: run NAME: stage anneal, best 0.1234, bound 0.0500,
+gap 59.5%, 12 s``; at most one every 2 s, and one per trade-off point); ``--quiet``
+switches them off. Standard output is never used for them.
 
 Runs are reproducible: the solve is budgeted in work (:class:`rato_opt.spec.Budget`;
 a scenario's ``[solver]`` table), so the same input and ``--seed`` (default: 0 for
@@ -310,12 +330,74 @@ def _parser() -> argparse.ArgumentParser:
     p_run.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
     p_run.add_argument("--seed", default=None, metavar="N",
                        help="seed of the solve, replacing the scenario's solver.seed")
+    _plan_options(p_run)
 
     p_cmp = sub.add_parser("compare", help="compare two or more plans")
     p_cmp.add_argument("plans", nargs="+", help="plan files (CSV/GeoPackage/GeoJSON exports)")
     p_cmp.add_argument("--out", required=True, help="output directory")
     p_cmp.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+
+    p_prop = sub.add_parser("proposals", help="check regions' proposals and complete them "
+                            "into a national plan")
+    p_prop.add_argument("scenario", help="scenario TOML file (landscape, bounds, objective, "
+                        "solver budget)")
+    p_prop.add_argument("proposals", help="CSV/XLSX table: proposal, unit (gemeente code) "
+                        "[, name]; or proposal, board [, name] with --boards")
+    p_prop.add_argument("--out", required=True, help="output directory")
+    p_prop.add_argument("--boards", default=None, metavar="LAYER",
+                        help="the table lists school boards of this board layer (e.g. boards)")
+    p_prop.add_argument("--accept", default="", metavar="IDS",
+                        help="comma-separated proposal ids accepted as submitted (locked)")
+    p_prop.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    p_prop.add_argument("--seed", default=None, metavar="N",
+                        help="seed of the solve, replacing the scenario's solver.seed")
+    _plan_options(p_prop)
+
+    p_alt = sub.add_parser("alternatives", help="the best plan and distinct alternatives "
+                           "nearly as good")
+    p_alt.add_argument("scenario", help="scenario TOML file")
+    p_alt.add_argument("--out", required=True, help="output directory")
+    p_alt.add_argument("--n", default=None, metavar="N",
+                       help="plans wanted, the best included (default alternatives.n, 3)")
+    p_alt.add_argument("--within", default=None, metavar="X",
+                       help="share above the best objective allowed (default 0.05)")
+    p_alt.add_argument("--distance", default=None, choices=("units_moved", "ari"),
+                       help="distance between plans (default units_moved)")
+    p_alt.add_argument("--min-distance", default=None, metavar="D",
+                       help="least distance between two plans (default 5%% of the units)")
+    _common(p_alt)
+
+    p_trade = sub.add_parser("tradeoff", help="a trade-off curve of two objective terms")
+    p_trade.add_argument("scenario", help="scenario TOML file")
+    p_trade.add_argument("--out", required=True, help="output directory")
+    p_trade.add_argument("--terms", default=None, metavar="X,Y",
+                         help="two objective terms (default alignment,split)")
+    p_trade.add_argument("--points", default=None, metavar="N",
+                         help="number of weight ratios scanned (default 5)")
+    p_trade.add_argument("--weights", default=None, metavar="WX:WY,...",
+                         help="weight pairs, e.g. 0.1:0.9,0.5:0.5 (instead of --points)")
+    _common(p_trade)
     return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", default=None, metavar="N",
+                   help="seed of the solve, replacing the scenario's solver.seed")
+    p.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _plan_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--funds-base", default=None, metavar="AMOUNT",
+                   help="funds: amount every region receives (funds.base_per_region)")
+    p.add_argument("--funds-per", action="append", default=[], metavar="COLUMN=RATE",
+                   help="funds: amount per unit of a weight column, e.g. pupils_po=12.5 "
+                        "(repeatable; funds.per_weight)")
+    p.add_argument("--funds-total", default=None, metavar="AMOUNT",
+                   help="funds: distribute exactly this total (funds.total)")
+    p.add_argument("--factsheets", action="store_true",
+                   help="write factsheets.pdf: one page per region")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -350,9 +432,17 @@ def _main(argv: Sequence[str] | None, state: dict[str, Any]) -> int:
         seed = None
         if getattr(args, "seed", None) is not None:
             seed = _check_seed(args.seed, "--seed")
+        from .commands import command_options
+
+        opts = command_options(args)
     except RatoOptError as err:
         _say(f"error: {err}")
         return 2
+    progress = None
+    if not getattr(args, "quiet", True):
+        from .commands import ProgressPrinter
+
+        progress = ProgressPrinter(f"{args.command} {Path(args.scenario).stem}")
     try:
         with _stdout_to_stderr(args.json):
             if args.command == "demo":
@@ -361,7 +451,24 @@ def _main(argv: Sequence[str] | None, state: dict[str, Any]) -> int:
             elif args.command == "run":
                 from .run import run_scenario_file
 
-                result = run_scenario_file(args.scenario, out, seed=seed)
+                result = run_scenario_file(args.scenario, out, seed=seed,
+                                           progress=progress, **opts)
+            elif args.command == "proposals":
+                from .proposals_run import proposals_command
+
+                result = proposals_command(args.scenario, args.proposals, out,
+                                           boards=args.boards, accept=args.accept, seed=seed,
+                                           progress=progress, **opts)
+            elif args.command == "alternatives":
+                from .commands import alternatives_command
+
+                result = alternatives_command(args.scenario, out, seed=seed,
+                                              progress=progress, **opts)
+            elif args.command == "tradeoff":
+                from .commands import tradeoff_command
+
+                result = tradeoff_command(args.scenario, out, seed=seed,
+                                          progress=progress, **opts)
             else:
                 from .run import compare_plan_files
 
@@ -431,11 +538,43 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
               f"contiguous={result['contiguous']}")
         _print_run(result.get("run"))
         print(f"written to {result['out']}")
+    elif command == "proposals":
+        print(result["report"])
+        print()
+        print(result["completion"])
+        _print_funds(result.get("funds"))
+        print(f"written to {result['out']}")
+    elif command == "alternatives":
+        print(f"{result['plans']} of {result['requested']} plans within "
+              f"{result['within']:.1%} of the best, {result['distance']} >= "
+              f"{result['min_distance']:g}:")
+        for row in result["table"]:
+            print(f"  {row['plan']}: objective {row['objective']:.4f} "
+                  f"(+{row['above_best']:.2%}), {result['distance']} to best "
+                  f"{row['distance_to_best']:g}")
+        for note in result["notes"]:
+            print(f"  note: {note}")
+        print(f"written to {result['out_dir']}")
+    elif command == "tradeoff":
+        tx, ty = result["terms"]
+        print(f"trade-off {tx} vs {ty}:")
+        for row in result["points"]:
+            mark = "frontier" if row["frontier"] else "dominated"
+            print(f"  weights {row['label']}: {tx} {row[tx]:.4f}, {ty} {row[ty]:.4f} ({mark})")
+        print(f"written to {result['out_dir']}")
     else:
         for key, value in result.items():
             if not isinstance(value, dict | list):
                 print(f"{key}: {value}")
+        _print_funds(result.get("funds"))
         _print_run(result.get("run"))
+
+
+def _print_funds(funds: Any) -> None:
+    """One line about the funds distributed (when the run had a formula)."""
+    if isinstance(funds, dict) and funds:
+        print(f"funds: {funds.get('total'):,.2f} distributed over the regions "
+              f"({', '.join(funds.get('components', []))})")
 
 
 def _print_run(run: Any) -> None:

@@ -17,6 +17,24 @@ Output of :func:`run_scenario` (in ``out_dir``):
   :func:`rato_opt.workflow.export.export_plan`
 - ``map.pdf``, ``map.png`` — a print-ready map of the plan
 
+and with the optional tables of the scenario (:mod:`rato_opt.workflow.scenario_extras`):
+
+- ``[funds]``: ``plan_funds.csv`` and the ``funds_*`` columns of every region table
+  (:func:`rato_opt.workflow.export.export_plan`); ``funds`` in ``summary.json`` (formula
+  and the total distributed, :func:`rato_opt.workflow.export.funds_record`)
+- ``[output]``: the export and map formats; ``factsheets = true`` writes
+  ``factsheets.pdf`` (one A4 page per region, with its allocation when ``[funds]`` is
+  given; :func:`rato_opt.maps.factsheet.write_factsheets`)
+- ``[proposals]``: the completed proposals are the plan; ``changes.csv``,
+  ``per_proposal.csv``, ``proposals_report.txt`` ... (see
+  :func:`rato_opt.workflow.proposals_run.write_proposal_files`); ``proposals`` in
+  ``summary.json``
+- ``[alternatives]``: ``alternatives.csv``, ``alternative_distances.csv``,
+  ``alternatives_units.csv``, ``alternatives.png``; ``[tradeoff]``: ``tradeoff.csv``,
+  ``tradeoff_units.csv``, ``tradeoff.png`` (see :mod:`rato_opt.workflow.commands`)
+
+``summary.json`` also holds the data notes of the landscape (``notes``).
+
 Output of :func:`compare_plan_files`: ``metrics.csv`` (plans side by side),
 ``similarity.csv`` (ARI, VI, units moved per pair), ``moved_units.csv``,
 ``comparison.json``, ``plans.pdf/png`` (small multiples) and
@@ -28,13 +46,20 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .._util import atomic_output, check_output_dir, json_ready, listing
 from ..exceptions import InputError
-from .export import FORMATS, export_plan
+from .commands import (
+    scenario_text,
+    solve_alternatives,
+    solve_tradeoff,
+    write_alternatives,
+    write_tradeoff,
+)
+from .export import FORMATS, export_plan, funds_record
 from .plan_reader import (
     CODE_COLUMNS,
     PLAN_FILE_HINT,
@@ -44,7 +69,7 @@ from .plan_reader import (
     read_plan_table,
 )
 from .scenario import Scenario
-from .scenario_toml import absolutise_paths, dumps_toml
+from .scenario_extras import check_extra_names
 
 __all__ = ["run_scenario", "run_scenario_file", "compare_plan_files", "MAP_FORMATS"]
 
@@ -73,8 +98,9 @@ def run_scenario(
     scenario: Scenario,
     out_dir: str | os.PathLike[str],
     *,
-    formats: Sequence[str] = FORMATS,
-    maps: Sequence[str] = MAP_FORMATS,
+    formats: Sequence[str] | None = None,
+    maps: Sequence[str] | None = None,
+    progress: Callable[[dict], None] | None = None,
 ) -> dict[str, Any]:
     """Load, solve, verify and export one scenario into ``out_dir`` (atomically).
 
@@ -84,10 +110,17 @@ def run_scenario(
         What to solve.
     out_dir : path-like
         Output directory (created; other files in it are kept).
-    formats : sequence of str, default ("gpkg", "csv", "xlsx", "geojson")
-        Plan export formats (:func:`rato_opt.workflow.export.export_plan`).
-    maps : sequence of str, default ("pdf", "png")
-        Formats of the plan map; empty for no map.
+    formats : sequence of str, optional
+        Plan export formats (:func:`rato_opt.workflow.export.export_plan`); default
+        ``output.formats`` of the scenario, else ("gpkg", "csv", "xlsx", "geojson").
+    maps : sequence of str, optional
+        Formats of the plan map (and of the alternatives and trade-off plots); empty
+        for none; default ``output.maps`` of the scenario, else ("pdf", "png").
+    progress : callable, optional
+        Called with the progress events of the solve (see
+        :func:`rato_opt.optimize.pipeline.solve`) and of every trade-off point (see
+        :func:`rato_opt.workflow.tradeoff.tradeoff`), e.g. a
+        :class:`~rato_opt.workflow.commands.ProgressPrinter`.
 
     Returns
     -------
@@ -100,7 +133,23 @@ def run_scenario(
         ``solver.seed`` gives the same plan unless ``run["deterministic"]`` is
         False (the ``solver.time_limit`` cap was hit, or ``solver.mode`` is
         ``"wall_clock"``). A plan without an assignment (infeasible, not
-        solved) writes only ``summary.json`` and ``scenario.toml``.
+        solved) writes only ``summary.json`` and ``scenario.toml``. ``notes`` holds
+        the landscape's data notes; with the optional tables also ``funds``,
+        ``proposals``, ``alternatives`` and ``tradeoff`` (records of
+        :func:`rato_opt.workflow.export.funds_record`,
+        :func:`rato_opt.workflow.proposals_run.proposals_record`,
+        :func:`rato_opt.workflow.commands.alternatives_record`,
+        :func:`rato_opt.workflow.commands.tradeoff_record`).
+
+    Examples
+    --------
+    >>> s = Scenario(k=4, data={"n_units": 60}, funds={"base_per_region": 1000,
+    ...              "total": 10000}, solver={"starts": 2, "recom_steps": 200,
+    ...              "recom_rounds": 1, "anneal_moves": 50, "anneal_rounds": 1, "nodes": 0})
+    >>> import tempfile
+    >>> summary = run_scenario(s, tempfile.mkdtemp(), formats=["csv"], maps=[])
+    >>> summary["funds"]["total"], "funds_csv" in summary["files"]
+    (10000.0, True)
     """
     from ..assess.verify import verify_plan
     from ..optimize.pipeline import propose_regions
@@ -108,14 +157,36 @@ def run_scenario(
     if not isinstance(scenario, Scenario):
         raise InputError(f"run_scenario needs a Scenario, got {type(scenario).__name__}")
     out = check_output_dir(out_dir)
+    output = scenario.output
+    if formats is None:
+        formats = output.formats if output is not None else FORMATS
+    if maps is None:
+        maps = output.maps if output is not None else MAP_FORMATS
     land = scenario.load_landscape()
     spec = scenario.to_spec(land)
+    check_extra_names(scenario, land)
     graph = scenario.build_graph(land)
-    plan = propose_regions(land, spec, graph=graph, **scenario.solve_kwargs())
+    kwargs = scenario.solve_kwargs()
+    if progress is not None:
+        kwargs["progress"] = progress
+    completion = None
+    if scenario.proposals is not None:
+        from .proposals_run import complete_scenario_proposals
+
+        completion = complete_scenario_proposals(
+            scenario.proposals, scenario.resolve(scenario.proposals.table), land, spec, graph,
+            kwargs)
+        plan = completion[1].plan
+    else:
+        plan = propose_regions(land, spec, graph=graph, **kwargs)
     has_plan = len(plan.assignment) == len(land.units)
-    verification = (
-        verify_plan(land, plan.assignment, spec, graph=graph) if has_plan else plan.verification
-    )
+    if has_plan and completion is None:
+        verification = verify_plan(land, plan.assignment, spec, graph=graph)
+    else:  # a completion is verified against its own spec (k, proposal term, locks)
+        verification = plan.verification
+    solved = has_plan and verification.ok and plan.status != "interrupted"
+    extras = _extras(scenario, land, spec, graph, plan if solved else None,
+                     best=completion is None, progress=progress)
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "description": scenario.description,
@@ -129,15 +200,23 @@ def run_scenario(
         "verified": bool(verification.ok),
         "problems": list(verification.problems),
         "metrics": dict(plan.metrics),
+        "notes": dict(getattr(land, "notes", {}) or {}),
     }
     files: dict[str, str] = {}
     with atomic_output(out) as tmp:
-        text = _scenario_toml(scenario)
+        text = scenario_text(scenario)
         (tmp / "scenario.toml").write_text(text, encoding="utf-8")
         files["scenario"] = str(out / "scenario.toml")
         if has_plan:
-            written = export_plan(plan, land, tmp, formats=formats, name="plan")
+            written = export_plan(plan, land, tmp, formats=formats, name="plan",
+                                  funds=scenario.funds)
             files.update({k: str(out / p.name) for k, p in written.items()})
+            allocation = None
+            if scenario.funds is not None:
+                from ..assess.funds import allocate
+
+                allocation = allocate(plan, land, scenario.funds)
+                summary["funds"] = funds_record(allocation)
             if maps:
                 from ..maps.plotting import plot_regions
 
@@ -148,6 +227,9 @@ def run_scenario(
                                   note=plan.split_note().replace("; ", "\n") or None)
                 for p in _save(ax, tmp / "map", maps):
                     files[f"map_{p.suffix.lstrip('.')}"] = str(out / p.name)
+            _write_extras(scenario, land, spec, plan, tmp, out, summary, files,
+                          allocation=allocation, completion=completion, extras=extras,
+                          maps=maps)
         files["summary"] = str(out / "summary.json")
         summary["files"] = files
         summary = json_ready(summary)
@@ -157,21 +239,59 @@ def run_scenario(
     return summary
 
 
-def _scenario_toml(scenario: Scenario) -> str:
-    """The scenario's TOML with relative paths made absolute (runnable from anywhere)."""
-    raw = scenario.to_dict()
-    if scenario.base_dir is not None:
-        raw = absolutise_paths(raw, scenario.base_dir)
-    return dumps_toml(raw)
+def _extras(scenario: Scenario, land, spec, graph, plan, *, best: bool,
+            progress: Callable[[dict], None] | None) -> dict[str, Any]:
+    """Solve the alternatives and the trade-off curve of the scenario (before writing).
+
+    ``best``: the plan is a plan of ``spec`` the alternatives may start from (not a
+    completion of proposals, whose spec differs).
+    """
+    out: dict[str, Any] = {}
+    if plan is None:
+        return out
+    if scenario.alternatives is not None:
+        out["alternatives"] = solve_alternatives(scenario, land, spec, graph,
+                                                 best=plan if best else None)
+    if scenario.tradeoff is not None:
+        out["tradeoff"] = solve_tradeoff(scenario, land, spec, graph, progress=progress)
+    return out
+
+
+def _write_extras(scenario: Scenario, land, spec, plan, tmp: Path, out: Path,
+                  summary: dict[str, Any], files: dict[str, str], *, allocation,
+                  completion, extras: Mapping[str, Any], maps: Sequence[str]) -> None:
+    """Write the proposal files, fact sheets, alternatives and trade-off into ``tmp``."""
+    if completion is not None:
+        from .proposals_run import proposals_record, write_proposal_files
+
+        written = write_proposal_files(*completion, tmp)
+        files.update({f"proposals_{k}": str(out / p.name) for k, p in written.items()})
+        summary["proposals"] = proposals_record(*completion)
+    if scenario.output is not None and scenario.output.factsheets:
+        from ..maps.factsheet import write_factsheets
+
+        reference = scenario.output.factsheet_reference or spec.objective.reference
+        write_factsheets(plan, land, tmp / "factsheets.pdf", reference=reference,
+                         allocation=allocation, spec=spec)
+        files["factsheets"] = str(out / "factsheets.pdf")
+    if "alternatives" in extras:
+        summary["alternatives"], more = write_alternatives(extras["alternatives"], land, tmp,
+                                                           out, maps=maps)
+        files.update(more)
+    if "tradeoff" in extras:
+        summary["tradeoff"], more = write_tradeoff(extras["tradeoff"], tmp, out, maps=maps)
+        files.update(more)
 
 
 def run_scenario_file(
     path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
-    formats: Sequence[str] = FORMATS,
-    maps: Sequence[str] = MAP_FORMATS,
+    formats: Sequence[str] | None = None,
+    maps: Sequence[str] | None = None,
     seed: int | None = None,
+    changes: Mapping[str, Any] | None = None,
+    progress: Callable[[dict], None] | None = None,
 ) -> dict[str, Any]:
     """Read a scenario TOML file and run it (:func:`run_scenario`).
 
@@ -187,6 +307,12 @@ def run_scenario_file(
         As for :func:`run_scenario`.
     seed : int, optional
         Replaces the scenario's ``solver.seed`` (a whole number >= 0).
+    changes : mapping, optional
+        Further changes merged into the scenario as :meth:`Scenario.replace` does, e.g.
+        ``{"funds": {"base_per_region": 1000}, "output": {"factsheets": True}}`` (the
+        command line's ``--funds-*`` and ``--factsheets``).
+    progress : callable, optional
+        As for :func:`run_scenario`.
 
     Raises
     ------
@@ -203,9 +329,11 @@ def run_scenario_file(
     """
     check_output_dir(out_dir)
     scenario = Scenario.from_toml(path)
+    if changes:
+        scenario = scenario.replace(**changes)
     if seed is not None:
         scenario = scenario.replace(solver={"seed": seed})
-    return run_scenario(scenario, out_dir, formats=formats, maps=maps)
+    return run_scenario(scenario, out_dir, formats=formats, maps=maps, progress=progress)
 
 
 # ------------------------------------------------------------------ comparing

@@ -108,6 +108,36 @@ Relative paths are relative to the directory of the TOML file.
     warm_start = true
     msg = false
 
+    # Optional tables about what is made of the plan (rato_opt.workflow.scenario_extras):
+    [funds]                           # funds follow the regions (exported with the plan)
+    base_per_region = 250000.0
+    per_weight = { pupils_po = 12.5 } # amount per unit of a weight column
+    # total = 10000000.0              # distribute exactly this (a whole number of steps)
+    # step = 0.01
+
+    [output]
+    factsheets = true                 # factsheets.pdf: one A4 page per region
+    # factsheet_reference = "amr"     # default objective.reference
+    # maps = ["pdf", "png"]
+    # formats = ["gpkg", "csv", "xlsx", "geojson"]
+
+    # [proposals]                     # complete the regions' own proposals into the plan
+    # table = "proposals.csv"         #   proposal, unit [, name] (or proposal, board)
+    # boards = "boards"               #   the table lists school boards of this layer
+    # accepted = ["P03"]              #   proposals locked as submitted
+    # weight = 10.0                   #   weight of keeping a proposal whole
+
+    [alternatives]                    # alternatives.csv/png: distinct, nearly as good plans
+    n = 3
+    within = 0.05
+    distance = "units_moved"          # or "ari"
+    # min_distance = 10
+    # steps = 2000
+
+    [tradeoff]                        # tradeoff.csv/png: a frontier of two terms
+    terms = ["alignment", "split"]
+    weights = [[0.1, 0.9], [0.5, 0.5], [0.9, 0.1]]   # or n_points = 5
+
 Inheritance: ``extends = "base.toml"`` loads the parent first (recursively) and
 merges the child over it: tables merge key by key, every other value (lists
 included) is replaced. Cycles raise :class:`~rato_opt.exceptions.ScenarioError`.
@@ -134,6 +164,8 @@ Examples
 >>> s = Scenario.from_dict({"name": "demo", "k": 6, "objective": {"compactness": 0.2}})
 >>> s.k, s.objective.compactness, s.solver.solver
 (6, 0.2, 'highs')
+>>> Scenario.from_dict({"k": 6, "funds": {"per_weight": {"pupils_po": 10}}}).funds.per_weight
+{'pupils_po': 10.0}
 >>> s.variant("demo7", k=7).k
 7
 >>> Scenario.from_dict({"k": 0})
@@ -162,7 +194,14 @@ if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
     import pandas as pd
 
+    from ..assess.funds import FundsFormula
     from ..landscape.coverage import Landscape
+    from .scenario_extras import (
+        AlternativeSettings,
+        OutputSettings,
+        ProposalSettings,
+        TradeoffSettings,
+    )
 
 __all__ = ["Scenario", "load_scenario"]
 
@@ -209,6 +248,17 @@ class Scenario:
         Solver, seed and work budget (:meth:`SolverSettings.budget
         <rato_opt.workflow.scenario_sections.SolverSettings.budget>`), and the
         wall-clock cap ``time_limit``.
+    funds : rato_opt.assess.funds.FundsFormula, optional
+        Funds divided over the regions and exported with the plan (``[funds]``).
+    output : OutputSettings, optional
+        Export and map formats, fact sheets (``[output]``; see
+        :mod:`rato_opt.workflow.scenario_extras` for this and the next three).
+    proposals : ProposalSettings, optional
+        Regions' own proposals, completed into the plan.
+    alternatives : AlternativeSettings, optional
+        Distinct plans nearly as good as the best, found after the plan.
+    tradeoff : TradeoffSettings, optional
+        A trade-off curve of two objective terms, scanned after the plan.
     base_dir : str, optional
         Directory relative paths are resolved against (the TOML file's directory);
         not written to TOML and ignored in comparisons.
@@ -243,6 +293,11 @@ class Scenario:
     start: str | None = None
     start_layer: str | None = None
     solver: SolverSettings = field(default_factory=SolverSettings)
+    funds: FundsFormula | None = None
+    output: OutputSettings | None = None
+    proposals: ProposalSettings | None = None
+    alternatives: AlternativeSettings | None = None
+    tradeoff: TradeoffSettings | None = None
     base_dir: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

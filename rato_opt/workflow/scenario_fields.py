@@ -54,7 +54,9 @@ SCENARIO_SECTORS = ("po", "vo", "mbo")
 #: Top-level fields of the dict form (``extends`` is resolved before parsing).
 SCENARIO_KEYS = ("name", "description", "data", "layers", "adjacency", "sector", "k", "k_min",
                  "k_max", "min_units", "max_units", "bounds", "objective", "locks", "start",
-                 "start_layer", "solver", "extends")
+                 "start_layer", "solver", "extends",
+                 # optional tables of rato_opt.workflow.scenario_extras
+                 "funds", "output", "proposals", "alternatives", "tradeoff")
 SOLVER_KEYS = ("solver", "time_limit", "threads", "warm_start", "msg", "mode", "seed",
                *WORK_FIELDS, *SIZE_FIELDS)
 
@@ -268,8 +270,8 @@ def parse_data(raw: Mapping[str, Any], p: str) -> DataSource:
                                            "CRS of the unit file)")
     weights = _array(raw, "weights", f"{p}.weights")
     layer_tables = _array(raw, "layer_tables", f"{p}.layer_tables")
-    for key in ("refine", "refine_must_split"):
-        if raw.get(key) is not None and source != "nl2024_mixed":
+    for key, default in (("refine", None), ("refine_must_split", True)):
+        if raw.get(key, default) not in (None, default) and source != "nl2024_mixed":
             raise fail(f"{p}.{key}", raw[key], "nothing unless data.source = 'nl2024_mixed'")
     return DataSource(
         source=source,
@@ -485,4 +487,7 @@ def parse_scenario(raw: Mapping[str, Any]) -> dict[str, Any]:
         raise fail("start_layer", kw["start_layer"], "nothing when 'start' is given (one of both)")
     if kw["objective"].stay_close > 0 and kw["start"] is None and kw["start_layer"] is None:
         raise fail("start", None, "a plan file (or start_layer), since objective.stay_close > 0")
+    from .scenario_extras import parse_extras  # it imports the checks of this module
+
+    kw.update(parse_extras(raw))
     return kw

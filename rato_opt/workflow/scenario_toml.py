@@ -51,6 +51,7 @@ PATH_FIELDS = (
     ("data.layer_tables", "path"),
     ("adjacency", "links"),
     ("", "start"),
+    ("proposals", "table"),
 )
 
 
