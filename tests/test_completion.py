@@ -195,3 +195,29 @@ def test_a_gap_next_to_an_accepted_proposal_joins_another(grid):
     done = complete(Proposals.from_table(table(claims), grid), grid, accepted=["A"])
     region = done.plan.assignment
     assert region["r0c2"] == "B" and sorted(region.index[region == "A"]) == claims["A"]
+
+
+def test_accepted_proposals_on_the_real_scenario_with_a_tiny_budget(real_data):
+    """The start plan resolved from the proposals meets the locks; it must not be lost.
+
+    Before the start plan was offered as it is, the warm start's repair moved units of
+    the locked proposals and no plan verified with this scenario and budget.
+    """
+    from pathlib import Path
+
+    from rato_opt.workflow.scenario import Scenario
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "scenarios" / "nl2024_k35.toml"
+    scenario = Scenario.from_toml(path)
+    land = scenario.load_landscape()
+    spec = scenario.to_spec(land)
+    props = Proposals.from_layer(synthetic_proposals(land, seed=0))
+    budget = Budget(seed=0, starts=1, recom_steps=300, recom_rounds=1, anneal_moves=10,
+                    anneal_rounds=1, nodes=0, pool_max_columns=0)
+    done = complete_proposals(props, land, spec, accepted=["V01", "V13"], budget=budget,
+                              time_limit=None)
+    assert done.plan.verification.ok
+    members = props.members()
+    for a in ("V01", "V13"):
+        region = done.plan.assignment[done.plan.assignment == a].index
+        assert sorted(region) == sorted(members[a])
