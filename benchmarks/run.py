@@ -605,8 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.keep_whole import splice_into
 
         report = Path(args.out) if args.out else _ROOT / "benchmarks" / "RESULTS.md"
-        for run_dir in args.render:
-            splice_into(report, Path(run_dir))
+        splice_into(report, [Path(d) for d in args.render])
         print(f"wrote the keep-whole section of {report} from {', '.join(args.render)}")
         return 0
     if args.suite == "keep-whole" and not args.render:

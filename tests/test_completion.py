@@ -221,3 +221,33 @@ def test_accepted_proposals_on_the_real_scenario_with_a_tiny_budget(real_data):
     for a in ("V01", "V13"):
         region = done.plan.assignment[done.plan.assignment == a].index
         assert sorted(region) == sorted(members[a])
+
+
+def test_accepting_proposals_that_the_first_run_changed(real_data):
+    """Accepted proposals whose units the first completion moved (a bound-breaking start).
+
+    The local search of the warm start used to move units into and out of the locked
+    proposals, so no plan verified; it now leaves locked units and own regions alone.
+    """
+    from rato_opt.sources.nl2024 import load_nl_2024
+    from rato_opt.spec import Objective
+
+    land = load_nl_2024(layers=("amr", "boards"))
+    props = Proposals.from_layer(synthetic_proposals(land, base="amr", seed=0))
+    spec = RegionSpec(k=35, bounds=[Bound("population", 0.5, 2.0, relative=True)],
+                      objective=Objective(split=1.0, split_layers={"boards": 1.0},
+                                          split_by="pupils_po", alignment=0.5, reference="amr"))
+    budget = Budget(seed=0, starts=2, recom_steps=1000, recom_rounds=1, anneal_moves=50,
+                    anneal_rounds=1, nodes=0)
+    first = complete_proposals(props, land, spec, budget=budget, time_limit=None)
+    members = props.members()
+    changed = [p for p in ("V01", "V22", "V24")
+               if sorted(first.plan.assignment[first.plan.assignment == p].index)
+               != sorted(members[p])]
+    assert changed  # the first run did change them
+    done = complete_proposals(props, land, spec, accepted=changed, budget=budget,
+                              time_limit=None)
+    assert done.plan.verification.ok
+    for p in changed:
+        assert sorted(done.plan.assignment[done.plan.assignment == p].index) == \
+            sorted(members[p])

@@ -30,12 +30,16 @@ def improve(problem, lab: np.ndarray, *, q: int | None = None, time_budget: floa
     """Local search on model labels: fix bound violations, then lower the objective.
 
     Moves one boundary unit at a time to a neighbouring region, keeping every region
-    connected and non-empty. Deterministic (units and regions scanned in order).
+    connected and non-empty. Units a lock names (and island units) are not moved, and a
+    region holding an ``own_region`` group takes no unit in and gives none out, as in
+    the annealing. Deterministic (units and regions scanned in order).
     """
     model = as_problem(problem)
     q = int(lab.max()) + 1 if q is None else q
     st = MoveState(model, lab, q)
     nbrs = model.nbrs
+    frozen, own = model.frozen_units()
+    closed = {int(st.lab[i]) for i in own}
     t0 = time.perf_counter()
     for _ in range(max_passes):
         improved = False
@@ -43,7 +47,9 @@ def improve(problem, lab: np.ndarray, *, q: int | None = None, time_budget: floa
             if time.perf_counter() - t0 > time_budget:
                 return st.lab
             a = st.lab[i]
-            cands = sorted({st.lab[j] for j in nbrs[i]} - {a})
+            if frozen[i] or a in closed:
+                continue
+            cands = sorted({st.lab[j] for j in nbrs[i]} - {a} - closed)
             if not cands:
                 continue
             best = None
