@@ -78,7 +78,7 @@ def test_factsheet_in_english_and_bare_assignment(land, amr):
     try:
         text = "\n".join(_texts(fig))
         assert "Collaborations: kept whole and split" in text and "Status" not in text
-        assert "sop" in text and "boards" not in text
+        assert "SO&P partnerships" in text and "boards" not in text
     finally:
         plt.close(fig)
 

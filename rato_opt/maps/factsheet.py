@@ -55,6 +55,7 @@ from .style import (
     CREDIT_SIZE,
     GREY_FILL,
     LABEL_MIN_SIZE,
+    LAYER_NAMES,
     PLAN_A_EDGE,
     REGION_EDGE,
     TEXT,
@@ -417,7 +418,7 @@ def _collaboration_block(flow: Flow, data: SheetData, region: str, t: dict[str, 
     for name, frame in data.split.items():
         whole, split = collaborations(frame, region, data.names)
         flow.gap(0.3)
-        flow.row([name], [0.0], bold=True)
+        flow.row([LAYER_NAMES.get(lang, {}).get(name, name)], [0.0], bold=True)
         used = flow.paragraph(t["whole"].format(n=len(whole)) + ": " + listing_text(
             whole, t, 14), max_lines=3, indent=0.02)
         flow.row([t["split"].format(n=len(split)) + (":" if split else ": " + t["none"])],

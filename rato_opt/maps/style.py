@@ -133,6 +133,25 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 #: How the weight columns are called in map texts, per language.
+#: Readable names of the usual collaboration layers, by language (others print as named).
+LAYER_NAMES: dict[str, dict[str, str]] = {
+    "nl": {
+        "boards": "schoolbesturen (po)", "vo_boards": "schoolbesturen (vo, DUO 2019/2020)",
+        "amr": "arbeidsmarktregio's", "rmc": "RMC-regio's", "gemeenten": "gemeenten",
+        "rap_po": "RAP-regio's (po)", "rap_vo": "RAP-regio's (vo)",
+        "sop": "SO&P-samenwerkingen", "alliance": "Educatieve Allianties",
+        "province": "provincies", "proposals": "voorstellen",
+    },
+    "en": {
+        "boards": "school boards (primary)",
+        "vo_boards": "school boards (secondary, DUO 2019/2020)",
+        "amr": "labour-market regions", "rmc": "RMC regions", "gemeenten": "municipalities",
+        "rap_po": "RAP regions (primary)", "rap_vo": "RAP regions (secondary)",
+        "sop": "SO&P partnerships", "alliance": "Educatieve Allianties",
+        "province": "provinces", "proposals": "proposals",
+    },
+}
+
 WEIGHT_NAMES: dict[str, dict[str, str]] = {
     "nl": {
         "population": "de inwoners",
