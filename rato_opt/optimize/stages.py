@@ -270,7 +270,7 @@ def warm_start(problem: CompiledProblem, run: RunState, *, threads) -> None:
     for lab in cand:
         if problem.k_min <= lab.max() + 1 <= problem.k_max:
             run.offer(labels_to_assignment(problem, lab))
-    if run.best["assignment"] is None and problem.spec.bounds:
+    if problem.spec.bounds:  # units with parents: the parents' plan carried down, too
         run.coarse = coarse_start(problem, run)
     if run.best["assignment"] is None and problem.spec.bounds and not problem.spec.allow_islands:
         pmedian_start(problem, run, threads=threads)
