@@ -157,18 +157,16 @@ class KeepWholeScore:
         pairs = [(obj.split * lw, name) for name, lw in layer_weights.items()]
         if obj.alignment > 0 and obj.reference is not None:
             pairs.append((obj.alignment, obj.reference))
-        for weight, name in pairs:
-            if weight <= 0:
-                continue
+        def compiled(weight: float, name: str) -> tuple:
+            """(weight, member unit positions, collaboration index, member weights, count)."""
             layer = landscape.layers[name]
             m = sp.membership(layer)
             unit = m["unit"].map(pos).to_numpy(dtype=np.int64)
             coll, _ = pd.factorize(m["collaboration"])
-            if hasattr(sp, "member_weights"):
-                mw = np.asarray(sp.member_weights(layer, w, split_weight=how), dtype=float)
-            else:  # rato_opt before split_weight existed
-                mw = w.reindex(m["unit"]).to_numpy(dtype=float)
-            self._layers.append((weight, unit, coll.astype(np.int64), mw, int(coll.max()) + 1))
+            mw = np.asarray(sp.member_weights(layer, w, split_weight=how), dtype=float)
+            return weight, unit, coll.astype(np.int64), mw, int(coll.max()) + 1
+
+        self._layers += [compiled(weight, name) for weight, name in pairs if weight > 0]
         # the count term: collaborations with more than split_threshold of their weight
         # outside their main region, per layer, over those with weight (rato_opt.assess.metrics)
         self._count_layers: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, int]] = []
@@ -176,16 +174,8 @@ class KeepWholeScore:
         if getattr(obj, "split_count", 0.0) > 0:
             from rato_opt.assess.metrics import count_layer_weights
 
-            for name, lw in count_layer_weights(landscape, obj).items():
-                if lw <= 0:
-                    continue
-                layer = landscape.layers[name]
-                m = sp.membership(layer)
-                unit = m["unit"].map(pos).to_numpy(dtype=np.int64)
-                coll, _ = pd.factorize(m["collaboration"])
-                mw = np.asarray(sp.member_weights(layer, w, split_weight=how), dtype=float)
-                self._count_layers.append((obj.split_count * lw, unit, coll.astype(np.int64),
-                                           mw, int(coll.max()) + 1))
+            self._count_layers += [compiled(obj.split_count * lw, name) for name, lw
+                                   in count_layer_weights(landscape, obj).items() if lw > 0]
         self._compact = obj.compactness
         if obj.compactness > 0:
             edges = list(graph.edges(data="length", default=0.0))

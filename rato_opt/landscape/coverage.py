@@ -63,34 +63,39 @@ def validate_links(links: pd.DataFrame | None, units: pd.Index) -> pd.DataFrame:
     """
     if links is None or len(links) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LINK_COLUMNS})
-    missing = [c for c in ("from_code", "to_code") if c not in links.columns]
-    if missing:
-        raise ColumnError(
-            f"links need columns 'from_code' and 'to_code'; missing {missing}, got "
-            f"{listing(links.columns)}"
-        )
-    out = pd.DataFrame(
-        {
-            "from_code": links["from_code"].astype(str).str.strip().to_numpy(),
-            "to_code": links["to_code"].astype(str).str.strip().to_numpy(),
-        }
-    )
+    a, b = _code_pairs(links, units, "links", "")
+    out = pd.DataFrame({"from_code": a, "to_code": b})
     out["kind"] = links["kind"].astype(str).to_numpy() if "kind" in links else "link"
     out["name"] = (
         links["name"].astype(str).to_numpy()
         if "name" in links
         else (out["from_code"] + "-" + out["to_code"]).to_numpy()
     )
-    codes = pd.Index(units).astype(str)
-    unknown = pd.Index(pd.concat([out["from_code"], out["to_code"]]).unique()).difference(codes)
+    return out
+
+
+def _code_pairs(table: pd.DataFrame, units: pd.Index, what: str,
+                more: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ``from_code``/``to_code`` columns of a pair table, checked against the units."""
+    missing = [c for c in ("from_code", "to_code") if c not in table.columns]
+    if missing:
+        raise ColumnError(
+            f"{what} need{'s' if what == 'adjacency' else ''} columns 'from_code' and "
+            f"'to_code'{more}; missing {missing}, got {listing(table.columns)}"
+        )
+    a = table["from_code"].astype(str).str.strip().to_numpy()
+    b = table["to_code"].astype(str).str.strip().to_numpy()
+    unknown = pd.Index(np.concatenate([a, b])).unique().difference(pd.Index(units).astype(str))
     if len(unknown):
         raise UnitCodeError(
-            f"links refer to unknown unit codes {listing(unknown)}; use codes of the unit table"
+            f"{what} refer{'s' if what == 'adjacency' else ''} to unknown unit codes "
+            f"{listing(unknown)}; use codes of the unit table"
         )
-    loops = out[out["from_code"] == out["to_code"]]
-    if len(loops):
-        raise UnitCodeError(f"links join a unit to itself: {listing(loops['from_code'])}")
-    return out
+    loops = a == b
+    if loops.any():
+        raise UnitCodeError(f"{what} join{'s' if what == 'adjacency' else ''} a unit to "
+                            f"itself: {listing(pd.Index(a[loops]))}")
+    return a, b
 
 
 def validate_adjacency(adjacency: pd.DataFrame | None, units: pd.Index) -> pd.DataFrame | None:
@@ -134,14 +139,7 @@ def validate_adjacency(adjacency: pd.DataFrame | None, units: pd.Index) -> pd.Da
     """
     if adjacency is None:
         return None
-    missing = [c for c in ("from_code", "to_code") if c not in adjacency.columns]
-    if missing:
-        raise ColumnError(
-            f"adjacency needs columns 'from_code' and 'to_code' (and optional 'length'); "
-            f"missing {missing}, got {listing(adjacency.columns)}"
-        )
-    a = adjacency["from_code"].astype(str).str.strip().to_numpy()
-    b = adjacency["to_code"].astype(str).str.strip().to_numpy()
+    a, b = _code_pairs(adjacency, units, "adjacency", " (and optional 'length')")
     length = (
         pd.to_numeric(adjacency["length"], errors="coerce").to_numpy(dtype=float)
         if "length" in adjacency
@@ -153,16 +151,6 @@ def validate_adjacency(adjacency: pd.DataFrame | None, units: pd.Index) -> pd.Da
             f"adjacency lengths must be numbers >= 0 (metres of shared border); "
             f"{int(bad.sum())} are not, e.g. row {int(np.flatnonzero(bad)[0])}"
         )
-    codes = pd.Index(units).astype(str)
-    unknown = pd.Index(np.concatenate([a, b])).unique().difference(codes)
-    if len(unknown):
-        raise UnitCodeError(
-            f"adjacency refers to unknown unit codes {listing(unknown)}; use codes of the "
-            "unit table"
-        )
-    loops = a == b
-    if loops.any():
-        raise UnitCodeError(f"adjacency joins a unit to itself: {listing(pd.Index(a[loops]))}")
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     out = pd.DataFrame({"from_code": lo, "to_code": hi, "length": length})
     out = out.groupby(["from_code", "to_code"], as_index=False, sort=True)["length"].max()
